@@ -1,0 +1,157 @@
+//! JSON encoding byte-compatible with Python's `json.dumps` defaults, as oslo.messaging emits it.
+//!
+//! Python separates items with `", "` and keys from values with `": "`, escapes every
+//! non-ASCII character (and DEL) as `\uXXXX` (UTF-16 surrogate pairs above U+FFFF), and
+//! prints floats the way `repr(float)` does. Key order is the map's insertion order.
+
+use serde::Serialize;
+use serde_json::ser::Formatter;
+use std::io::{self, Write};
+
+/// A serde_json formatter reproducing Python's `json.dumps(obj)` output.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PythonFormatter;
+
+impl Formatter for PythonFormatter {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { writer.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        for (i, ch) in fragment.char_indices() {
+            if ch.is_ascii() && ch != '\x7f' {
+                continue;
+            }
+            writer.write_all(&bytes[start..i])?;
+            let mut units = [0u16; 2];
+            for unit in ch.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            start = i + ch.len_utf8();
+        }
+        writer.write_all(&bytes[start..])
+    }
+
+    fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        writer.write_all(python_float_repr(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        writer.write_all(python_float_repr(f64::from(value)).as_bytes())
+    }
+}
+
+/// Formats a float like Python's `repr(float)`: shortest round-trip digits, positional
+/// notation for exponents in [-4, 16), otherwise `d.ddde+XX`.
+pub fn python_float_repr(value: f64) -> String {
+    if value.is_nan() {
+        return "NaN".into();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    if value == 0.0 {
+        return if value.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    // Rust's LowerExp gives the shortest round-trip digits: "-1.2345e-7".
+    let sci = format!("{value:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if (-4..16).contains(&exp) {
+        let n = digits.len() as i32;
+        if exp >= 0 {
+            let int_len = exp + 1;
+            if n <= int_len {
+                format!("{sign}{digits}{}.0", "0".repeat((int_len - n) as usize))
+            } else {
+                let (int_part, frac) = digits.split_at(int_len as usize);
+                format!("{sign}{int_part}.{frac}")
+            }
+        } else {
+            format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let exp_sign = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{first}{frac}e{exp_sign}{:02}", exp.abs())
+    }
+}
+
+/// Serialises any value to the bytes Python's `json.dumps` would produce.
+pub fn to_python_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    // Serialising a serde_json::Value or a derived struct into memory cannot fail.
+    value
+        .serialize(&mut ser)
+        .expect("JSON serialisation into memory does not fail");
+    out
+}
+
+/// Serialises to a Python-compatible JSON string (always ASCII).
+pub fn to_python_json_string<T: Serialize + ?Sized>(value: &T) -> String {
+    // The formatter escapes everything outside ASCII, so the bytes are valid UTF-8.
+    String::from_utf8(to_python_json(value)).expect("Python-style JSON is ASCII")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn separators_and_escapes_match_python() {
+        let v = json!({"text": "h\u{e9}llo", "list": [1, 2.5, null, true], "nested": {"k": "v"}});
+        assert_eq!(
+            to_python_json_string(&v),
+            r#"{"text": "h\u00e9llo", "list": [1, 2.5, null, true], "nested": {"k": "v"}}"#
+        );
+    }
+
+    #[test]
+    fn astral_characters_become_surrogate_pairs() {
+        assert_eq!(to_python_json_string(&json!("\u{1F600}")), r#""\ud83d\ude00""#);
+        assert_eq!(to_python_json_string(&json!("a\u{7f}b\n\"")), r#""a\u007fb\n\"""#);
+        assert_eq!(to_python_json_string(&json!("\u{1f}")), r#""\u001f""#);
+    }
+
+    #[test]
+    fn floats_follow_python_repr() {
+        for (v, want) in [
+            (4.0, "4.0"),
+            (2.5, "2.5"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1.5e-7, "1.5e-07"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (1234567890123456.0, "1234567890123456.0"),
+            (-3.25, "-3.25"),
+            (-0.0, "-0.0"),
+        ] {
+            assert_eq!(python_float_repr(v), want, "repr of {v}");
+        }
+    }
+
+    #[test]
+    fn empty_containers() {
+        assert_eq!(to_python_json_string(&json!({"a": [], "b": {}})), r#"{"a": [], "b": {}}"#);
+    }
+}

@@ -1,0 +1,242 @@
+//! The RPC server: consumes a topic (shared with other servers), its own `topic.server`
+//! queue and a private fanout queue, and dispatches each request to the endpoints.
+
+use crate::context::RequestContext;
+use crate::dispatcher::{Endpoint, lookup};
+use crate::driver::{ConsumerHandle, ConsumerSpec, Delivery, Destination, Publish, PublishOutcome, RetryPolicy};
+use crate::error::{Result, RpcError};
+use crate::failure::RemoteError;
+use crate::message::{CallInfo, DuplicateFilter, Reply, Request, deserialize_msg, new_hex_id, serialize_msg};
+use crate::target::Target;
+use crate::transport::Transport;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tracing::{Instrument, debug, error, info, info_span, warn};
+
+/// How long a server waits for requests in progress when stopped.
+const STOP_GRACE: Duration = Duration::from_secs(30);
+/// Reply queues known to be gone are skipped for this long (oslo's obsolete-queue cache).
+const OBSOLETE_REPLY_TTL: Duration = Duration::from_secs(60);
+/// Retry step while a reply queue is missing.
+const REPLY_RETRY: Duration = Duration::from_millis(250);
+
+/// A running RPC server (oslo's `get_rpc_server(...).start()`).
+pub struct RpcServer {
+    target: Target,
+    consumer: ConsumerHandle,
+    pump: tokio::task::JoinHandle<()>,
+    slots: Arc<Semaphore>,
+    slot_count: u32,
+}
+
+struct Shared {
+    transport: Transport,
+    endpoints: Vec<Endpoint>,
+    topic: String,
+    obsolete_replies: Mutex<HashMap<String, Instant>>,
+}
+
+impl RpcServer {
+    /// Declares the server's queues and starts dispatching. The target needs a topic and
+    /// a server name; its exchange defaults to the control exchange.
+    pub async fn start(transport: &Transport, target: Target, endpoints: Vec<Endpoint>) -> Result<RpcServer> {
+        let server = target
+            .server
+            .clone()
+            .ok_or_else(|| RpcError::InvalidTarget("an RPC server needs a server name".into()))?;
+        if target.topic.is_empty() {
+            return Err(RpcError::InvalidTarget("an RPC server needs a topic".into()));
+        }
+        let exchange = transport.exchange_name(target.exchange.as_deref());
+        let topic = target.topic.clone();
+        let direct = format!("{topic}.{server}");
+        let fanout = transport.fanout_queue(&topic);
+        let fanout_name = fanout.queue.name.clone();
+        let spec = ConsumerSpec {
+            name: format!("rpc-server {topic}.{server}"),
+            queues: vec![
+                transport.topic_queue(&exchange, &topic, &topic),
+                transport.topic_queue(&exchange, &direct, &direct),
+                fanout,
+            ],
+            prefetch: transport.options().rabbit.rabbit_qos_prefetch_count,
+            delete_on_stop: vec![fanout_name],
+        };
+        let (mut rx, consumer) = transport.inner.driver.consume(spec).await?.split();
+        let slot_count = u32::try_from(transport.options().executor_thread_pool_size.max(1)).unwrap_or(u32::MAX);
+        let slots = Arc::new(Semaphore::new(slot_count as usize));
+        let shared = Arc::new(Shared {
+            transport: transport.clone(),
+            endpoints,
+            topic: topic.clone(),
+            obsolete_replies: Mutex::default(),
+        });
+        let pump_slots = slots.clone();
+        let pump = tokio::spawn(async move {
+            let mut seen = DuplicateFilter::default();
+            while let Some(delivery) = rx.recv().await {
+                let Some(request) = accept(delivery, &mut seen).await else { continue };
+                let Ok(permit) = pump_slots.clone().acquire_owned().await else { break };
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    handle(shared, request).await;
+                    drop(permit);
+                });
+            }
+        });
+        info!(topic = %topic, server = %server, exchange = %exchange, "RPC server started");
+        Ok(RpcServer { target, consumer, pump, slots, slot_count })
+    }
+
+    /// The target the server listens on.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Stops consuming, waits (up to 30 s) for requests in progress, deletes the private
+    /// fanout queue and closes the server's connection.
+    pub async fn stop(self) {
+        self.consumer.stop().await;
+        let _ = self.pump.await;
+        let _ = tokio::time::timeout(STOP_GRACE, self.slots.acquire_many(self.slot_count)).await;
+        info!(topic = %self.target.topic, "RPC server stopped");
+    }
+}
+
+/// Acknowledges (before dispatch, as oslo does), decodes and de-duplicates a delivery.
+async fn accept(delivery: Delivery, seen: &mut DuplicateFilter) -> Option<Request> {
+    if let Err(e) = delivery.acker.ack().await {
+        warn!(error = %e, "Discarding RPC request due to failed acknowledge");
+        return None;
+    }
+    let request = match deserialize_msg(&delivery.body).and_then(Request::from_map) {
+        Ok(r) => r,
+        Err(e) => {
+            error!(error = %e, "discarding a malformed RPC request");
+            return None;
+        }
+    };
+    if !seen.check_and_add(&request.unique_id) {
+        warn!(unique_id = %request.unique_id, method = %request.method, "ignoring duplicate message");
+        return None;
+    }
+    Some(request)
+}
+
+/// Dispatches one request, with call-monitor heartbeats, and replies to calls.
+async fn handle(shared: Arc<Shared>, request: Request) {
+    let span = info_span!("rpc.dispatch", rpc.method = %request.method, rpc.topic = %shared.topic,
+                          msg_id = request.call.as_ref().map(|c| c.msg_id.as_str()).unwrap_or(""),
+                          request_id = request.context.get("request_id").and_then(|v| v.as_str()).unwrap_or(""));
+    sahara_telemetry::set_parent_from(&span, &request.context);
+    async move {
+        let ctx = RequestContext::from_dict(&request.context);
+        let outcome = match lookup(&shared.endpoints, &request) {
+            Ok(method) => {
+                let work = tokio::spawn(method(ctx, request.args.clone()));
+                run_with_heartbeat(&shared, request.call.as_ref(), work).await
+            }
+            Err(e) => Err(e),
+        };
+        match &outcome {
+            Ok(_) => debug!("RPC method succeeded"),
+            Err(e) if e.is_no_such_method() && request.method.ends_with("_ignore_errors") => debug!("{}", e.message),
+            Err(e) => warn!(class = %e.class, message = %e.message, "Exception during message handling"),
+        }
+        if let Some(call) = &request.call {
+            let reply = match outcome {
+                Ok(v) => Reply { result: v, failure: None, ending: true, msg_id: call.msg_id.clone(), unique_id: new_hex_id() },
+                Err(e) => Reply {
+                    result: Value::Null,
+                    failure: Some(e.to_failure_string(&request.method)),
+                    ending: true,
+                    msg_id: call.msg_id.clone(),
+                    unique_id: new_hex_id(),
+                },
+            };
+            send_reply(&shared, &call.reply_q, reply).await;
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Awaits the method, sending `ending: false` heartbeats every `_timeout / 2` seconds
+/// when the caller asked for them. A panicking method becomes a `RuntimeError`.
+async fn run_with_heartbeat(
+    shared: &Shared,
+    call: Option<&CallInfo>,
+    mut work: tokio::task::JoinHandle<crate::dispatcher::MethodResult>,
+) -> crate::dispatcher::MethodResult {
+    let interval = call.and_then(|c| c.call_monitor_timeout).map(|t| (t.trunc() as i64) / 2);
+    let joined = match (call, interval) {
+        (Some(call), Some(secs)) if secs >= 1 => {
+            let period = Duration::from_secs(secs as u64);
+            let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
+            loop {
+                tokio::select! {
+                    r = &mut work => break r,
+                    _ = ticker.tick() => {
+                        let beat = Reply { result: Value::Null, failure: None, ending: false,
+                                           msg_id: call.msg_id.clone(), unique_id: new_hex_id() };
+                        send_reply(shared, &call.reply_q, beat).await;
+                    }
+                }
+            }
+        }
+        (Some(_), Some(_)) => {
+            warn!(timeout = ?call.and_then(|c| c.call_monitor_timeout), "Client provided an invalid timeout value");
+            work.await
+        }
+        _ => work.await,
+    };
+    joined.unwrap_or_else(|e| {
+        error!(error = %e, "RPC method panicked");
+        Err(RemoteError::builtin("RuntimeError", "internal error while handling the request"))
+    })
+}
+
+/// Publishes a reply to the caller's queue, retrying while the queue is missing for up
+/// to `kombu_missing_consumer_retry_timeout`, then remembering it as gone.
+async fn send_reply(shared: &Shared, reply_q: &str, reply: Reply) {
+    {
+        let mut gone = shared.obsolete_replies.lock().unwrap_or_else(|e| e.into_inner());
+        gone.retain(|_, t| t.elapsed() < OBSOLETE_REPLY_TTL);
+        if gone.contains_key(reply_q) {
+            warn!(reply_queue = %reply_q, msg_id = %reply.msg_id, "reply queue doesn't exist, drop reply");
+            return;
+        }
+    }
+    let opts = shared.transport.options();
+    let give_up = Instant::now() + Duration::from_secs(opts.rabbit.kombu_missing_consumer_retry_timeout);
+    let publish = Publish {
+        destination: Destination::Default,
+        routing_key: reply_q.to_string(),
+        body: Arc::new(serialize_msg(&reply.to_map())),
+        expiration_ms: None,
+        mandatory: opts.rabbit.direct_mandatory_flag,
+        ensure_queue: None,
+    };
+    loop {
+        match shared.transport.inner.driver.publish(&publish, RetryPolicy::until(give_up)).await {
+            Ok(PublishOutcome::Routed) => return,
+            Ok(PublishOutcome::Unroutable) if Instant::now() + REPLY_RETRY < give_up => {
+                debug!(msg_id = %reply.msg_id, reply_queue = %reply_q, "reply queue missing, retrying");
+                tokio::time::sleep(REPLY_RETRY).await;
+            }
+            Ok(PublishOutcome::Unroutable) | Err(_) => {
+                error!(msg_id = %reply.msg_id, reply_queue = %reply_q,
+                       "The reply failed to send after {}s due to a missing queue. Abandoning...",
+                       opts.rabbit.kombu_missing_consumer_retry_timeout);
+                if shared.obsolete_replies.lock().unwrap_or_else(|e| e.into_inner()).len() < 200 {
+                    shared.obsolete_replies.lock().unwrap_or_else(|e| e.into_inner()).insert(reply_q.to_string(), Instant::now());
+                }
+                return;
+            }
+        }
+    }
+}
