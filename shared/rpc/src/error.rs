@@ -13,6 +13,9 @@ pub enum RpcError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The configuration could not be read.
+    #[error(transparent)]
+    Config(#[from] sahara_config::ConfigError),
     /// A target is missing a field the operation needs (e.g. a topic).
     #[error("invalid target: {0}")]
     InvalidTarget(String),

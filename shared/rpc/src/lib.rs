@@ -13,6 +13,7 @@
 //! - [`RequestContext`]: oslo.context's fields, sent as `_context_*` keys.
 
 pub mod client;
+mod conf;
 pub mod context;
 pub mod dispatcher;
 pub(crate) mod driver;
@@ -24,6 +25,7 @@ pub mod notify;
 pub mod options;
 pub mod server;
 pub mod target;
+pub mod testing;
 pub mod transport;
 pub mod url;
 

@@ -93,6 +93,10 @@ impl RabbitDriver {
     }
 
     /// Publishes, reconnecting and retrying through broker outages within `retry`.
+    ///
+    /// Every attempt (waiting for the shared channel, connecting, publishing) is bounded by
+    /// the retry deadline, so a call with a timeout never waits behind a cast that retries
+    /// forever.
     pub async fn publish(&self, p: &Publish, retry: RetryPolicy) -> Result<PublishOutcome> {
         let inner = &self.inner;
         let mut attempt = 0u32;
@@ -100,10 +104,10 @@ impl RabbitDriver {
             if inner.closed.load(Ordering::Relaxed) {
                 return Err(RpcError::Shutdown);
             }
-            let failure = match inner.pub_channel(retry).await {
-                Ok(pc) => match inner.publish_on(&pc, p).await {
-                    Ok(outcome) => return Ok(outcome),
-                    Err(e) => {
+            let failure = match bounded(retry.deadline, inner.pub_channel()).await {
+                Some(Ok(pc)) => match bounded(retry.deadline, inner.publish_on(&pc, p)).await {
+                    Some(Ok(outcome)) => return Ok(outcome),
+                    Some(Err(e)) => {
                         inner.invalidate(pc.generation).await;
                         if is_permanent(&e) {
                             return Err(RpcError::Broker(format!(
@@ -113,8 +117,11 @@ impl RabbitDriver {
                         }
                         e.to_string()
                     }
+                    None => "no confirm from the broker before the deadline".to_string(),
                 },
-                Err(e) => return Err(e),
+                Some(Err(RpcError::Broker(e))) => e,
+                Some(Err(e)) => return Err(e),
+                None => "the broker was not reachable before the deadline".to_string(),
             };
             warn!(exchange = p.destination.name(), routing_key = %p.routing_key, error = %failure, attempt,
                   "failed to publish, will retry");
@@ -240,8 +247,8 @@ impl Inner {
         tokio::time::sleep_until(until).await;
     }
 
-    /// The live publishing channel, opening a new connection when the old one died.
-    async fn pub_channel(&self, retry: RetryPolicy) -> Result<Arc<PubChannel>> {
+    /// The live publishing channel, making one connection attempt when the old one died.
+    async fn pub_channel(&self) -> Result<Arc<PubChannel>> {
         let mut guard = self.publisher.lock().await;
         if let Some(pc) = guard.as_ref() {
             if pc.connection.status().connected() && pc.channel.status().connected() {
@@ -251,7 +258,7 @@ impl Inner {
         if let Some(old) = guard.take() {
             let _ = old.connection.close(200, "reconnecting".into()).await;
         }
-        let connection = self.connect(retry).await?;
+        let connection = self.connect_once().await.map_err(RpcError::Broker)?;
         let channel = connection.create_channel().await.map_err(|e| RpcError::Broker(e.to_string()))?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
@@ -319,6 +326,14 @@ impl Inner {
             Confirmation::Ack(Some(_)) => Ok(PublishOutcome::Unroutable),
             Confirmation::Nack(_) => Err(lapin::Error::from(std::io::Error::other("the broker refused the message (nack)"))),
         }
+    }
+}
+
+/// Runs `fut` until `deadline` (forever without one); `None` when the deadline passed.
+async fn bounded<T>(deadline: Option<Instant>, fut: impl std::future::Future<Output = T>) -> Option<T> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d, fut).await.ok(),
+        None => Some(fut.await),
     }
 }
 
