@@ -21,7 +21,11 @@ pub fn python() -> PathBuf {
     let mut venvs: Vec<PathBuf> = std::fs::read_dir(&cache)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
-    venvs.retain(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("venv-oslo-")) && p.join(".complete").exists());
+    venvs.retain(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("venv-oslo-"))
+            && p.join(".complete").exists()
+    });
     venvs.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
     match venvs.pop() {
         Some(v) => v.join("bin/python"),
@@ -55,8 +59,17 @@ impl PeerConfig {
     pub fn new(url: &str, exchange: &str, rabbit_extra: &str) -> PeerConfig {
         let dir = tempfile::tempdir().expect("tempdir");
         let config_file = dir.path().join("peer.conf");
-        std::fs::write(&config_file, format!("[oslo_messaging_rabbit]\nrabbit_transient_queues_ttl = 5\n{rabbit_extra}\n")).unwrap();
-        PeerConfig { url: url.to_string(), exchange: exchange.to_string(), config_file, _dir: std::sync::Arc::new(dir) }
+        std::fs::write(
+            &config_file,
+            format!("[oslo_messaging_rabbit]\nrabbit_transient_queues_ttl = 5\n{rabbit_extra}\n"),
+        )
+        .unwrap();
+        PeerConfig {
+            url: url.to_string(),
+            exchange: exchange.to_string(),
+            config_file,
+            _dir: std::sync::Arc::new(dir),
+        }
     }
 
     fn args(&self) -> Vec<String> {
@@ -90,15 +103,17 @@ impl PeerProcess {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    if tx.send(v).is_err() {
-                        break;
-                    }
+                if let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && tx.send(v).is_err()
+                {
+                    break;
                 }
             }
         });
         let mut p = PeerProcess { child, events: rx };
-        let ready = p.next_event(Duration::from_secs(30)).expect("oslo_peer.py did not become ready");
+        let ready = p
+            .next_event(Duration::from_secs(30))
+            .expect("oslo_peer.py did not become ready");
         assert_eq!(ready["event"], "ready", "unexpected first line {ready}");
         p
     }
@@ -106,7 +121,8 @@ impl PeerProcess {
     /// Starts an RPC server on `topic` as `server`, endpoint version `version`.
     pub fn serve(cfg: &PeerConfig, topic: &str, server: &str, version: &str) -> PeerProcess {
         let mut c = command(&peer_script(), "serve");
-        c.args(cfg.args()).args(["--topic", topic, "--server", server, "--version", version]);
+        c.args(cfg.args())
+            .args(["--topic", topic, "--server", server, "--version", version]);
         Self::spawn(c)
     }
 
@@ -175,20 +191,27 @@ pub struct CallOutcome {
 
 /// Runs `oslo_peer.py call` with extra arguments (`--topic`, `--method`, `--args`, ...).
 pub fn call(cfg: &PeerConfig, args: &[&str]) -> CallOutcome {
-    let mut c = command(&peer_script(), "call");
-    c.args(cfg.args()).args(args);
-    let out = c.output().expect("run oslo_peer.py call");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let output = text.lines().filter_map(|l| serde_json::from_str(l).ok()).last().unwrap_or(Value::Null);
-    CallOutcome { code: out.status.code().unwrap_or(-1), output }
+    run_once(cfg, "call", args)
 }
 
 /// Runs `oslo_peer.py notify` with extra arguments.
 pub fn notify(cfg: &PeerConfig, args: &[&str]) -> CallOutcome {
-    let mut c = command(&peer_script(), "notify");
+    run_once(cfg, "notify", args)
+}
+
+/// Runs a one-shot peer command and keeps its last JSON line.
+fn run_once(cfg: &PeerConfig, sub: &str, args: &[&str]) -> CallOutcome {
+    let mut c = command(&peer_script(), sub);
     c.args(cfg.args()).args(args);
-    let out = c.output().expect("run oslo_peer.py notify");
+    let out = c.output().unwrap_or_else(|e| panic!("run oslo_peer.py {sub}: {e}"));
     let text = String::from_utf8_lossy(&out.stdout);
-    let output = text.lines().filter_map(|l| serde_json::from_str(l).ok()).last().unwrap_or(Value::Null);
-    CallOutcome { code: out.status.code().unwrap_or(-1), output }
+    let output = text
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or(Value::Null);
+    CallOutcome {
+        code: out.status.code().unwrap_or(-1),
+        output,
+    }
 }

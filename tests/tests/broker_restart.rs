@@ -19,7 +19,11 @@ use tokio::time::Instant;
 
 fn rabbitmqctl(action: &str) {
     let out = Command::new("rabbitmqctl").arg(action).output().expect("rabbitmqctl");
-    assert!(out.status.success(), "rabbitmqctl {action}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "rabbitmqctl {action}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Starts the broker's application again however the test ends.
@@ -45,7 +49,10 @@ async fn broker_restart_loses_nothing() {
     let id = unique_id();
     let exchange = format!("itest_x_{id}");
     let topic = format!("itest_t_{id}");
-    let options = TransportOptions { control_exchange: exchange.clone(), ..Default::default() };
+    let options = TransportOptions {
+        control_exchange: exchange.clone(),
+        ..Default::default()
+    };
     // Server and client on separate transports, as separate services would be.
     let server_t = Transport::new(&rabbit_url(), options.clone()).unwrap();
     let client_t = Transport::new(&rabbit_url(), options.clone()).unwrap();
@@ -61,27 +68,44 @@ async fn broker_restart_loses_nothing() {
                 Ok(Value::Null)
             }
         })
-        .raw_method("echo", |_, args| async move { Ok(args.get("value").cloned().unwrap_or(Value::Null)) });
-    let server = RpcServer::start(&server_t, Target::topic(&topic).with_server("rs"), vec![endpoint]).await.unwrap();
+        .raw_method("echo", |_, args| async move {
+            Ok(args.get("value").cloned().unwrap_or(Value::Null))
+        });
+    let server = RpcServer::start(&server_t, Target::topic(&topic).with_server("rs"), vec![endpoint])
+        .await
+        .unwrap();
     let notes: Arc<Mutex<Vec<String>>> = Arc::default();
     let note_sink = notes.clone();
-    let listener = NotificationListener::start(&server_t, &[Target::topic(format!("{topic}_n"))], &[Priority::Info], None, move |n| {
-        let note_sink = note_sink.clone();
-        async move {
-            note_sink.lock().unwrap().push(n.event_type);
-            NotificationResult::Handled
-        }
-    })
+    let listener = NotificationListener::start(
+        &server_t,
+        &[Target::topic(format!("{topic}_n"))],
+        &[Priority::Info],
+        None,
+        move |n| {
+            let note_sink = note_sink.clone();
+            async move {
+                note_sink.lock().unwrap().push(n.event_type);
+                NotificationResult::Handled
+            }
+        },
+    )
     .await
     .unwrap();
     // A Python server goes through the restart too.
     let peer = PeerConfig::new(&rabbit_url(), &exchange, "");
     let (p, pt) = (peer.clone(), format!("{topic}_py"));
-    let py = tokio::task::spawn_blocking(move || PeerProcess::serve(&p, &pt, "py", "1.0")).await.unwrap();
+    let py = tokio::task::spawn_blocking(move || PeerProcess::serve(&p, &pt, "py", "1.0"))
+        .await
+        .unwrap();
 
     let ctx = RequestContext::for_user("u", "p");
     let client = RpcClient::new(&client_t, Target::topic(&topic));
-    let notifier = Notifier::new(&client_t, "test", vec![NotifyDriver::MessagingV2], vec![format!("{topic}_n")]);
+    let notifier = Notifier::new(
+        &client_t,
+        "test",
+        vec![NotifyDriver::MessagingV2],
+        vec![format!("{topic}_n")],
+    );
     for n in 0..5 {
         client.cast(&ctx, "record", json!({"n": n})).await.unwrap();
     }
@@ -108,17 +132,30 @@ async fn broker_restart_loses_nothing() {
     // A hurried call fails with a timeout in its own time instead of hanging.
     let hurried = client.clone().with_timeout(Duration::from_secs(2));
     let started = Instant::now();
-    let err = hurried.call(&ctx, "echo", json!({"value": "hurried"})).await.unwrap_err();
+    let err = hurried
+        .call(&ctx, "echo", json!({"value": "hurried"}))
+        .await
+        .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(6), "the timeout was honoured: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "the timeout was honoured: {:?}",
+        started.elapsed()
+    );
 
     tokio::time::sleep(Duration::from_secs(3).saturating_sub(outage_started.elapsed())).await;
     tokio::task::spawn_blocking(|| rabbitmqctl("start_app")).await.unwrap();
     drop(guard);
     let outage = outage_started.elapsed();
 
-    tokio::time::timeout(Duration::from_secs(90), casts).await.expect("casts finished").unwrap();
-    let answer = tokio::time::timeout(Duration::from_secs(90), patient).await.expect("patient call ended").unwrap();
+    tokio::time::timeout(Duration::from_secs(90), casts)
+        .await
+        .expect("casts finished")
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(90), patient)
+        .await
+        .expect("patient call ended")
+        .unwrap();
     assert_eq!(answer.unwrap(), json!("patient"));
     wait_until(60, "every cast delivered", || received.lock().unwrap().len() == 15).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -129,9 +166,16 @@ async fn broker_restart_loses_nothing() {
     // Everything works again: calls, notifications, and the Python peer.
     assert_eq!(client.call(&ctx, "echo", json!({"value": 1})).await.unwrap(), json!(1));
     notifier.info(Some(&ctx), "after.restart", json!({})).await.unwrap();
-    wait_until(30, "a notification after the restart", || notes.lock().unwrap().iter().any(|e| e == "after.restart")).await;
-    let py_client = RpcClient::new(&client_t, Target::topic(format!("{topic}_py"))).with_timeout(Duration::from_secs(60));
-    assert_eq!(py_client.call(&ctx, "echo", json!({"value": "py"})).await.unwrap(), json!("py"));
+    wait_until(30, "a notification after the restart", || {
+        notes.lock().unwrap().iter().any(|e| e == "after.restart")
+    })
+    .await;
+    let py_client =
+        RpcClient::new(&client_t, Target::topic(format!("{topic}_py"))).with_timeout(Duration::from_secs(60));
+    assert_eq!(
+        py_client.call(&ctx, "echo", json!({"value": "py"})).await.unwrap(),
+        json!("py")
+    );
     eprintln!("broker outage lasted {outage:?}; everything recovered");
 
     tokio::task::spawn_blocking(move || py.stop()).await.unwrap();

@@ -39,30 +39,22 @@ impl ConfigArgs {
 
     /// Whether at least one `--config-file` was given.
     pub fn has_config_file(&self) -> bool {
-        self.sources
-            .iter()
-            .any(|s| matches!(s, ConfigSource::File(_)))
+        self.sources.iter().any(|s| matches!(s, ConfigSource::File(_)))
     }
 
     /// Whether at least one `--config-dir` was given.
     pub fn has_config_dir(&self) -> bool {
-        self.sources
-            .iter()
-            .any(|s| matches!(s, ConfigSource::Dir(_)))
+        self.sources.iter().any(|s| matches!(s, ConfigSource::Dir(_)))
     }
 
     /// Reads the options from matches of a command built with [`Args::augment_args`].
     pub fn from_matches(matches: &ArgMatches) -> Self {
         let mut indexed: Vec<(usize, ConfigSource)> = Vec::new();
         for (id, make) in [
-            (
-                CONFIG_FILE_ID,
-                ConfigSource::File as fn(PathBuf) -> ConfigSource,
-            ),
+            (CONFIG_FILE_ID, ConfigSource::File as fn(PathBuf) -> ConfigSource),
             (CONFIG_DIR_ID, ConfigSource::Dir),
         ] {
-            let (Ok(Some(values)), Some(indices)) =
-                (matches.try_get_many::<PathBuf>(id), matches.indices_of(id))
+            let (Ok(Some(values)), Some(indices)) = (matches.try_get_many::<PathBuf>(id), matches.indices_of(id))
             else {
                 continue;
             };
@@ -267,10 +259,7 @@ mod tests {
         std::fs::write(&a, "[DEFAULT]\n").unwrap();
         std::fs::create_dir(dir.path().join("sahara-api.conf.d")).unwrap();
         let dirs = vec![dir.path().join("missing"), dir.path().to_path_buf()];
-        assert_eq!(
-            find_in_dirs(&dirs, "sahara", "sahara-api", ".conf"),
-            vec![a.clone()]
-        );
+        assert_eq!(find_in_dirs(&dirs, "sahara", "sahara-api", ".conf"), vec![a.clone()]);
         assert_eq!(
             find_in_dirs(&dirs, "sahara", "sahara-api", ".conf.d"),
             vec![dir.path().join("sahara-api.conf.d")]
@@ -292,9 +281,6 @@ mod tests {
     fn explicit_file_disables_default_files() {
         let args = ConfigArgs::new(vec![ConfigSource::File("/nonexistent/x.conf".into())]);
         let sources = args.effective_sources("no-such-project-xyz", "no-such-prog-xyz");
-        assert_eq!(
-            sources,
-            vec![ConfigSource::File("/nonexistent/x.conf".into())]
-        );
+        assert_eq!(sources, vec![ConfigSource::File("/nonexistent/x.conf".into())]);
     }
 }

@@ -39,10 +39,7 @@ impl EnvOverrides {
     /// Reads the overrides from the process environment.
     pub fn from_process() -> Result<Self, ConfigError> {
         // Non-Unicode variables cannot name an option (oslo reads os.environ as text); skip them.
-        Self::from_vars(
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-        )
+        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
     }
 
     /// Reads the overrides from the given variables, as if they were the environment.
@@ -63,15 +60,12 @@ impl EnvOverrides {
             .prefix_separator("_")
             .separator("__")
             .source(Some(vars));
-        let collected = source
-            .collect()
-            .map_err(|e| ConfigError::Environment(e.to_string()))?;
+        let collected = source.collect().map_err(|e| ConfigError::Environment(e.to_string()))?;
         let mut values = BTreeMap::new();
         for (key, value) in collected {
             // "group.option"; deeper nesting (OS_A__B__C) names no option
             let mut parts = key.split('.');
-            let (Some(group), Some(option), None) = (parts.next(), parts.next(), parts.next())
-            else {
+            let (Some(group), Some(option), None) = (parts.next(), parts.next(), parts.next()) else {
                 continue;
             };
             let Ok(text) = value.into_string() else {
@@ -89,9 +83,7 @@ impl EnvOverrides {
         } else {
             group.to_lowercase()
         };
-        self.values
-            .get(&(group, option.to_lowercase()))
-            .map(String::as_str)
+        self.values.get(&(group, option.to_lowercase())).map(String::as_str)
     }
 
     /// The lower-cased `(group, option)` pairs that have an override.
@@ -121,10 +113,7 @@ mod tests {
             ("PATH", "/bin"),
         ])
         .unwrap();
-        assert_eq!(
-            env.get("DEFAULT", "transport_url"),
-            Some("rabbit://u:p@h:5672//")
-        );
+        assert_eq!(env.get("DEFAULT", "transport_url"), Some("rabbit://u:p@h:5672//"));
         assert_eq!(env.get("oslo_messaging_rabbit", "ssl"), Some("true"));
         assert_eq!(env.get("DEFAULT", "job_binary_max_KB"), Some("10"));
         assert_eq!(env.get("DEFAULT", "debug"), None);
@@ -133,8 +122,7 @@ mod tests {
 
     #[test]
     fn debug_shows_names_not_values() {
-        let env = EnvOverrides::from_vars([("OS_DATABASE__CONNECTION", "mysql://u:hunter2@db/x")])
-            .unwrap();
+        let env = EnvOverrides::from_vars([("OS_DATABASE__CONNECTION", "mysql://u:hunter2@db/x")]).unwrap();
         let shown = format!("{env:?}");
         assert!(shown.contains("OS_DATABASE__CONNECTION"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");

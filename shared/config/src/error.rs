@@ -103,9 +103,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// The option has no value (unset, or an empty number) but the caller needs one.
-    #[error(
-        "option {option} in group [{group}] has no value (from {origin}) but a {rust_type} is required"
-    )]
+    #[error("option {option} in group [{group}] has no value (from {origin}) but a {rust_type} is required")]
     MissingValue {
         /// The group.
         group: &'static str,
@@ -117,9 +115,7 @@ pub enum ConfigError {
         rust_type: &'static str,
     },
     /// The option cannot be read as the Rust type asked for.
-    #[error(
-        "option {option} in group [{group}] is a {kind} and cannot be read as {rust_type}: {detail}"
-    )]
+    #[error("option {option} in group [{group}] is a {kind} and cannot be read as {rust_type}: {detail}")]
     WrongType {
         /// The group.
         group: &'static str,

@@ -26,8 +26,7 @@ fn split_hyphens(word: &str, out: &mut Vec<String>) {
             continue;
         }
         let letters_before = is_letter(chars[i - 1])
-            && (is_letter(chars[i - 2])
-                || (i >= 3 && chars[i - 2] == '-' && is_letter(chars[i - 3])));
+            && (is_letter(chars[i - 2]) || (i >= 3 && chars[i - 2] == '-' && is_letter(chars[i - 3])));
         let next = chars.get(i + 1).copied();
         let after = match (next, chars.get(i + 2).copied()) {
             (Some(a), Some('-')) => is_letter(a) && chars.get(i + 3).is_some_and(|c| is_letter(*c)),
@@ -141,11 +140,7 @@ fn format_defaults(spec: &OptSpec) -> Vec<String> {
     }
     let stringish = matches!(
         spec.kind,
-        OptKind::Str { .. }
-            | OptKind::Ip
-            | OptKind::HostAddress
-            | OptKind::HostDomain
-            | OptKind::Uri
+        OptKind::Str { .. } | OptKind::Ip | OptKind::HostAddress | OptKind::HostDomain | OptKind::Uri
     );
     match spec.default {
         DefaultValue::None if spec.is_multi() => vec![String::new()],
@@ -164,16 +159,11 @@ fn format_opt(spec: &OptSpec, width: usize) -> String {
     } else {
         ""
     };
-    let mut out = format_help(
-        &format!("{prefix}{} ({})", spec.help, spec.kind.type_name()),
-        width,
-    );
+    let mut out = format_help(&format!("{prefix}{} ({})", spec.help, spec.kind.type_name()), width);
     let (min, max) = match spec.kind {
         OptKind::Int { min, max } => (min.map(|m| m.to_string()), max.map(|m| m.to_string())),
         OptKind::Port { min, max } => (Some(min.to_string()), Some(max.to_string())),
-        OptKind::Float { min, max } => {
-            (min.map(|m| format!("{m:?}")), max.map(|m| format!("{m:?}")))
-        }
+        OptKind::Float { min, max } => (min.map(|m| format!("{m:?}")), max.map(|m| format!("{m:?}"))),
         _ => (None, None),
     };
     if let Some(min) = min {
@@ -188,10 +178,7 @@ fn format_opt(spec: &OptSpec, width: usize) -> String {
         out.push_str("# Possible values:\n");
         for (choice, description) in choices {
             let shown = if choice.is_empty() { "''" } else { choice };
-            let text = format!(
-                "{shown} - {}",
-                description.unwrap_or("<No description provided>")
-            );
+            let text = format!("{shown} - {}", description.unwrap_or("<No description provided>"));
             out.push_str(&format_help(&text, width));
         }
     }
@@ -207,9 +194,7 @@ fn format_opt(spec: &OptSpec, width: usize) -> String {
     }
     if spec.deprecated_for_removal {
         match spec.deprecated_since {
-            Some(since) => out.push_str(&format!(
-                "# This option is deprecated for removal since {since}.\n"
-            )),
+            Some(since) => out.push_str(&format!("# This option is deprecated for removal since {since}.\n")),
             None => out.push_str("# This option is deprecated for removal.\n"),
         }
         out.push_str("# Its value may be silently ignored in the future.\n");
@@ -236,11 +221,7 @@ fn format_opt(spec: &OptSpec, width: usize) -> String {
         if default.is_empty() {
             out.push_str(&format!("#{} =\n", spec.name));
         } else {
-            out.push_str(&format!(
-                "#{} = {}\n",
-                spec.name,
-                default.replace('\n', "\n#    ")
-            ));
+            out.push_str(&format!("#{} = {}\n", spec.name, default.replace('\n', "\n#    ")));
         }
     }
     out
@@ -321,37 +302,20 @@ mod tests {
              # Deprecated group/name - [DEFAULT]/workers\n\
              #api_workers = 1\n"
         );
-        const EMPTY: OptSpec = OptSpec::str("cafile")
-            .default("")
-            .help("CA.")
-            .in_group("x", "t");
+        const EMPTY: OptSpec = OptSpec::str("cafile").default("").help("CA.").in_group("x", "t");
         assert!(format_opt(&EMPTY, 79).ends_with("\n#cafile =\n"));
-        const NONE: OptSpec = OptSpec::str("x")
-            .secret()
-            .help("Secret.")
-            .in_group("x", "t");
+        const NONE: OptSpec = OptSpec::str("x").secret().help("Secret.").in_group("x", "t");
         assert!(format_opt(&NONE, 79).ends_with("\n#x = <None>\n"));
-        const PADDED: OptSpec = OptSpec::str("f")
-            .default("[i] ")
-            .help("F.")
-            .in_group("x", "t");
+        const PADDED: OptSpec = OptSpec::str("f").default("[i] ").help("F.").in_group("x", "t");
         assert!(format_opt(&PADDED, 79).ends_with("\n#f = \"[i] \"\n"));
     }
 
     #[test]
     fn sample_starts_with_default_and_lists_every_option() {
         let sample = generate_sample();
-        assert!(
-            sample.starts_with("[DEFAULT]\n\n#\n# From "),
-            "{}",
-            &sample[..40]
-        );
+        assert!(sample.starts_with("[DEFAULT]\n\n#\n# From "), "{}", &sample[..40]);
         for spec in registry() {
-            assert!(
-                sample.contains(&format!("\n#{} =", spec.name)),
-                "{} missing",
-                spec.name
-            );
+            assert!(sample.contains(&format!("\n#{} =", spec.name)), "{} missing", spec.name);
         }
         let groups: Vec<&str> = sample.lines().filter(|l| l.starts_with('[')).collect();
         let mut sorted = groups[1..].to_vec();

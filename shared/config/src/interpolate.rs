@@ -17,17 +17,12 @@ fn identifier_len(s: &str) -> usize {
         Some((_, c)) if is_id_start(c) => {}
         _ => return 0,
     }
-    chars
-        .find(|(_, c)| !is_id_char(*c))
-        .map_or(s.len(), |(i, _)| i)
+    chars.find(|(_, c)| !is_id_char(*c)).map_or(s.len(), |(i, _)| i)
 }
 
 /// Substitutes every `$name` / `${name}` in `text` with `resolve(name)`; `$$` and `\$` give `$`,
 /// and a `$` not followed by an identifier is kept as is.
-pub fn substitute<E>(
-    text: &str,
-    mut resolve: impl FnMut(&str) -> Result<String, E>,
-) -> Result<String, E> {
+pub fn substitute<E>(text: &str, mut resolve: impl FnMut(&str) -> Result<String, E>) -> Result<String, E> {
     if !text.contains('$') {
         return Ok(text.to_string());
     }

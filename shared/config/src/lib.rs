@@ -42,9 +42,7 @@ mod registry;
 mod spec;
 mod types;
 
-pub use args::{
-    ConfigArgs, ConfigSource, config_search_dirs, find_config_dirs, find_config_files, program_name,
-};
+pub use args::{ConfigArgs, ConfigSource, config_search_dirs, find_config_dirs, find_config_files, program_name};
 pub use env::{EnvOverrides, env_var_name};
 pub use error::{ConfigError, ValueOrigin};
 pub use generator::{generate_sample, generate_sample_with_width};

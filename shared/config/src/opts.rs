@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::args::{
-    ConfigArgs, ConfigSource, config_search_dirs, fix_path, program_name, search_dirs,
-};
+use crate::args::{ConfigArgs, ConfigSource, config_search_dirs, fix_path, program_name, search_dirs};
 use crate::env::{EnvOverrides, env_var_name};
 use crate::error::{ConfigError, ValueOrigin};
 use crate::interpolate;
@@ -74,10 +72,7 @@ impl fmt::Debug for ConfigOpts {
             }
         }
         f.debug_struct("ConfigOpts")
-            .field(
-                "files",
-                &self.files.iter().map(|file| &file.path).collect::<Vec<_>>(),
-            )
+            .field("files", &self.files.iter().map(|file| &file.path).collect::<Vec<_>>())
             .field("env", &self.env)
             .field("sections", &Sections(&self.merged))
             .finish()
@@ -116,21 +111,11 @@ impl ConfigOpts {
     /// Loads the configuration of a Sahara service: the sources of `args` (or oslo's default
     /// search for `sahara.conf` and `<program>.conf`) plus the `OS_*` environment.
     pub fn load(args: &ConfigArgs) -> Result<Self, ConfigError> {
-        Self::load_for(
-            args,
-            PROJECT,
-            &program_name(),
-            EnvOverrides::from_process()?,
-        )
+        Self::load_for(args, PROJECT, &program_name(), EnvOverrides::from_process()?)
     }
 
     /// Like [`load`](Self::load) with an explicit project, program name and environment.
-    pub fn load_for(
-        args: &ConfigArgs,
-        project: &str,
-        prog: &str,
-        env: EnvOverrides,
-    ) -> Result<Self, ConfigError> {
+    pub fn load_for(args: &ConfigArgs, project: &str, prog: &str, env: EnvOverrides) -> Result<Self, ConfigError> {
         let sources = args.effective_sources(project, prog);
         tracing::debug!(?sources, "loading configuration");
         Ok(Self::from_files(&sources)?.with_env(env))
@@ -196,10 +181,7 @@ impl ConfigOpts {
 
     /// Parses one in-memory file (named `<string>` in errors); no environment.
     pub fn from_ini_str(text: &str) -> Result<Self, ConfigError> {
-        Ok(Self::from_parsed(vec![parser::parse_str(
-            text,
-            Path::new("<string>"),
-        )?]))
+        Ok(Self::from_parsed(vec![parser::parse_str(text, Path::new("<string>"))?]))
     }
 
     /// Builds the configuration from already parsed files, oldest first.
@@ -227,14 +209,10 @@ impl ConfigOpts {
     /// Replaces the environment overrides.
     pub fn with_env(mut self, env: EnvOverrides) -> Self {
         for (group, option) in env.keys() {
-            let group = if group == "default" {
-                DEFAULT_GROUP
-            } else {
-                group
-            };
-            let known = registry::registry().iter().any(|s| {
-                s.group.eq_ignore_ascii_case(group) && s.name.eq_ignore_ascii_case(option)
-            });
+            let group = if group == "default" { DEFAULT_GROUP } else { group };
+            let known = registry::registry()
+                .iter()
+                .any(|s| s.group.eq_ignore_ascii_case(group) && s.name.eq_ignore_ascii_case(option));
             if !known {
                 tracing::debug!(var = %env_var_name(group, option), "ignoring environment variable of an unknown option");
             }
@@ -349,12 +327,7 @@ impl ConfigOpts {
                     tracing::debug!("{}.{} = ****", spec.group, spec.name);
                 }
                 Ok(value) => {
-                    tracing::debug!(
-                        "{}.{} = {}",
-                        spec.group,
-                        spec.name,
-                        value.to_template_string()
-                    );
+                    tracing::debug!("{}.{} = {}", spec.group, spec.name, value.to_template_string());
                 }
                 Err(e) => tracing::debug!("{}.{}: {e}", spec.group, spec.name),
             }
@@ -370,12 +343,7 @@ impl ConfigOpts {
         } else {
             self.config_file_args.clone()
         };
-        dirs.extend(
-            files
-                .iter()
-                .rev()
-                .filter_map(|f| f.parent().map(Path::to_path_buf)),
-        );
+        dirs.extend(files.iter().rev().filter_map(|f| f.parent().map(Path::to_path_buf)));
         dirs.extend(config_search_dirs(Some(PROJECT)));
         search_dirs(&dirs, name, "")
     }
@@ -445,28 +413,25 @@ impl ConfigOpts {
         spec: &OptSpec,
         stack: &mut Vec<(&'static str, &'static str)>,
     ) -> Result<(Value, ValueOrigin), ConfigError> {
-        let (raws, origin): (Vec<String>, ValueOrigin) =
-            if let Some(v) = self.env.get(spec.group, spec.name) {
-                let var = env_var_name(spec.group, spec.name);
-                (vec![v.to_string()], ValueOrigin::Env { var })
-            } else if let Some(values) = self.file_values(spec) {
-                let origin = values
-                    .last()
-                    .map_or(ValueOrigin::Default, |(_, o)| o.clone());
-                (values.into_iter().map(|(v, _)| v).collect(), origin)
-            } else {
-                let texts = match spec.default {
-                    DefaultValue::None if spec.is_multi() => Vec::new(),
-                    DefaultValue::None => return Ok((Value::None, ValueOrigin::Default)),
-                    DefaultValue::Text(t) => vec![t.to_string()],
-                    DefaultValue::Multi(list) => list.iter().map(|s| s.to_string()).collect(),
-                    DefaultValue::Computed(f) => match f() {
-                        Some(v) => vec![v],
-                        None => return Ok((Value::None, ValueOrigin::Default)),
-                    },
-                };
-                (texts, ValueOrigin::Default)
+        let (raws, origin): (Vec<String>, ValueOrigin) = if let Some(v) = self.env.get(spec.group, spec.name) {
+            let var = env_var_name(spec.group, spec.name);
+            (vec![v.to_string()], ValueOrigin::Env { var })
+        } else if let Some(values) = self.file_values(spec) {
+            let origin = values.last().map_or(ValueOrigin::Default, |(_, o)| o.clone());
+            (values.into_iter().map(|(v, _)| v).collect(), origin)
+        } else {
+            let texts = match spec.default {
+                DefaultValue::None if spec.is_multi() => Vec::new(),
+                DefaultValue::None => return Ok((Value::None, ValueOrigin::Default)),
+                DefaultValue::Text(t) => vec![t.to_string()],
+                DefaultValue::Multi(list) => list.iter().map(|s| s.to_string()).collect(),
+                DefaultValue::Computed(f) => match f() {
+                    Some(v) => vec![v],
+                    None => return Ok((Value::None, ValueOrigin::Default)),
+                },
             };
+            (texts, ValueOrigin::Default)
+        };
         let mut substituted = Vec::with_capacity(raws.len());
         for raw in &raws {
             substituted.push(interpolate::substitute(raw, |name| {
@@ -516,9 +481,7 @@ impl ConfigOpts {
                 registry::resolve(&group, option)
             }
             None if spec.group == DEFAULT_GROUP && registry::is_group(name) => {
-                return Err(fail(format!(
-                    "${name}: substituting group {name} not supported"
-                )));
+                return Err(fail(format!("${name}: substituting group {name} not supported")));
             }
             None => registry::resolve(spec.group, name),
         };
@@ -526,15 +489,11 @@ impl ConfigOpts {
             Some((target, _)) => target,
             None => {
                 if registry::is_group(name) {
-                    return Err(fail(format!(
-                        "${name}: substituting group {name} not supported"
-                    )));
+                    return Err(fail(format!("${name}: substituting group {name} not supported")));
                 }
                 registry::resolve(DEFAULT_GROUP, name)
                     .map(|(t, _)| t)
-                    .ok_or_else(|| {
-                        fail(format!("${name}: no such option {name} in group [DEFAULT]"))
-                    })?
+                    .ok_or_else(|| fail(format!("${name}: no such option {name} in group [DEFAULT]")))?
             }
         };
         let (value, _) = self.resolve(target, stack)?;

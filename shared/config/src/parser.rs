@@ -39,10 +39,7 @@ pub struct ParsedFile {
 impl ParsedFile {
     /// The values of `key` in the (normalised) `group` of this file.
     pub fn values(&self, group: &str, key: &str) -> Option<&[RawValue]> {
-        self.groups
-            .get(group)
-            .and_then(|keys| keys.get(key))
-            .map(Vec::as_slice)
+        self.groups.get(group).and_then(|keys| keys.get(key)).map(Vec::as_slice)
     }
 }
 
@@ -216,10 +213,7 @@ mod tests {
     fn parse_error(text: &str) -> (usize, &'static str, String) {
         match parse(text) {
             Err(ConfigError::Parse {
-                line,
-                message,
-                text,
-                ..
+                line, message, text, ..
             }) => (line, message, text),
             other => panic!("expected a parse error, got {other:?}"),
         }
@@ -227,10 +221,7 @@ mod tests {
 
     #[test]
     fn sections_keys_and_separators() {
-        let f = parse(
-            "[DEFAULT]\na = 1\nb: 2\nc=3=4\nd : x=y\ne = a:b\n[database]\nconnection = sqlite://\n",
-        )
-        .unwrap();
+        let f = parse("[DEFAULT]\na = 1\nb: 2\nc=3=4\nd : x=y\ne = a:b\n[database]\nconnection = sqlite://\n").unwrap();
         assert_eq!(values(&f, "DEFAULT", "a"), ["1"]);
         assert_eq!(values(&f, "DEFAULT", "b"), ["2"]);
         assert_eq!(values(&f, "DEFAULT", "c"), ["3=4"]);
@@ -274,8 +265,7 @@ mod tests {
 
     #[test]
     fn continuation_lines_join_with_newlines() {
-        let f =
-            parse("[DEFAULT]\nk = first\n    second\n\tthird\nnext = 1\nempty =\n  a\n\n").unwrap();
+        let f = parse("[DEFAULT]\nk = first\n    second\n\tthird\nnext = 1\nempty =\n  a\n\n").unwrap();
         assert_eq!(values(&f, "DEFAULT", "k"), ["first\nsecond\nthird"]);
         assert_eq!(values(&f, "DEFAULT", "next"), ["1"]);
         assert_eq!(values(&f, "DEFAULT", "empty"), ["\na"]);
@@ -293,10 +283,7 @@ mod tests {
 
     #[test]
     fn keys_are_case_sensitive_and_groups_normalised() {
-        let f = parse(
-            "[Database]\nConnection = a\nconnection = b\n[DEFAULT]\nk = 1\n[default]\nk = 2\n",
-        )
-        .unwrap();
+        let f = parse("[Database]\nConnection = a\nconnection = b\n[DEFAULT]\nk = 1\n[default]\nk = 2\n").unwrap();
         assert_eq!(values(&f, "database", "Connection"), ["a"]);
         assert_eq!(values(&f, "database", "connection"), ["b"]);
         assert_eq!(values(&f, "DEFAULT", "k"), ["1"]);
@@ -315,11 +302,7 @@ mod tests {
     fn malformed_lines_are_reported_with_line_numbers() {
         assert_eq!(
             parse_error("[DEFAULT]\njust some words\n"),
-            (
-                2,
-                "No ':' or '=' found in assignment",
-                "just some words".into()
-            )
+            (2, "No ':' or '=' found in assignment", "just some words".into())
         );
         assert_eq!(
             parse_error("[DEFAULT]\n= value\n"),

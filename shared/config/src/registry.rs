@@ -55,11 +55,7 @@ pub fn find_spec(group: &str, name: &str) -> Option<&'static OptSpec> {
 /// deprecated name (then `true`). `group` must already be normalised.
 pub(crate) fn resolve(group: &str, name: &str) -> Option<(&'static OptSpec, bool)> {
     let index = &*INDEX;
-    if let Some(spec) = index
-        .exact
-        .get(&(group, name))
-        .and_then(|i| index.specs.get(*i))
-    {
+    if let Some(spec) = index.exact.get(&(group, name)).and_then(|i| index.specs.get(*i)) {
         return Some((spec, false));
     }
     index
@@ -113,12 +109,7 @@ mod tests {
     #[test]
     fn every_option_has_help_group_and_namespace() {
         for spec in registry() {
-            assert!(
-                !spec.help.is_empty(),
-                "[{}] {} has no help",
-                spec.group,
-                spec.name
-            );
+            assert!(!spec.help.is_empty(), "[{}] {} has no help", spec.group, spec.name);
             assert!(!spec.namespace.is_empty(), "{} has no namespace", spec.name);
             assert_eq!(spec.group, normalize_group(spec.group), "{}", spec.group);
             assert!(!spec.name.contains('-'), "{}", spec.name);
@@ -176,19 +167,10 @@ mod tests {
     fn lookups_by_deprecated_names() {
         let (spec, deprecated) = resolve("DEFAULT", "notification_level").unwrap();
         assert!(deprecated);
-        assert_eq!(
-            (spec.group, spec.name),
-            ("oslo_messaging_notifications", "level")
-        );
+        assert_eq!((spec.group, spec.name), ("oslo_messaging_notifications", "level"));
         let (spec, deprecated) = resolve("cinder", "api_version").unwrap();
         assert!(!deprecated);
-        assert_eq!(
-            spec.kind,
-            OptKind::Int {
-                min: None,
-                max: None
-            }
-        );
+        assert_eq!(spec.kind, OptKind::Int { min: None, max: None });
         assert!(resolve("DEFAULT", "no_such_option").is_none());
         assert!(is_group("oslo_messaging_rabbit"));
         assert!(!is_group("DEFAULT"));
@@ -197,18 +179,12 @@ mod tests {
     #[test]
     fn sahara_effective_defaults() {
         let get = |g: &str, n: &str| find_spec(g, n).map(|s| s.default);
-        assert_eq!(
-            get("DEFAULT", "control_exchange"),
-            Some(DefaultValue::Text("sahara"))
-        );
+        assert_eq!(get("DEFAULT", "control_exchange"), Some(DefaultValue::Text("sahara")));
         assert_eq!(
             get("oslo_policy", "policy_file"),
             Some(DefaultValue::Text("policy.yaml"))
         );
-        assert_eq!(
-            get("conductor", "use_local"),
-            Some(DefaultValue::Text("true"))
-        );
+        assert_eq!(get("conductor", "use_local"), Some(DefaultValue::Text("true")));
         assert_eq!(get("DEFAULT", "port"), Some(DefaultValue::Text("8386")));
         assert_eq!(
             get("cors", "allow_methods"),

@@ -126,24 +126,12 @@ impl OptSpec {
 
     /// An integer option (`IntOpt`).
     pub const fn int(name: &'static str) -> Self {
-        Self::new(
-            name,
-            OptKind::Int {
-                min: None,
-                max: None,
-            },
-        )
+        Self::new(name, OptKind::Int { min: None, max: None })
     }
 
     /// A floating point option (`FloatOpt`).
     pub const fn float(name: &'static str) -> Self {
-        Self::new(
-            name,
-            OptKind::Float {
-                min: None,
-                max: None,
-            },
-        )
+        Self::new(name, OptKind::Float { min: None, max: None })
     }
 
     /// A TCP/UDP port option (`PortOpt`, 0-65535 unless narrowed).
@@ -213,10 +201,7 @@ impl OptSpec {
     /// Sets the minimum of an integer or port option.
     pub const fn min(mut self, min: i64) -> Self {
         self.kind = match self.kind {
-            OptKind::Int { max, .. } => OptKind::Int {
-                min: Some(min),
-                max,
-            },
+            OptKind::Int { max, .. } => OptKind::Int { min: Some(min), max },
             OptKind::Port { max, .. } => OptKind::Port { min, max },
             _ => panic!("min() needs an integer or port option"),
         };
@@ -226,10 +211,7 @@ impl OptSpec {
     /// Sets the maximum of an integer or port option.
     pub const fn max(mut self, max: i64) -> Self {
         self.kind = match self.kind {
-            OptKind::Int { min, .. } => OptKind::Int {
-                min,
-                max: Some(max),
-            },
+            OptKind::Int { min, .. } => OptKind::Int { min, max: Some(max) },
             OptKind::Port { min, .. } => OptKind::Port { min, max },
             _ => panic!("max() needs an integer or port option"),
         };
@@ -239,10 +221,7 @@ impl OptSpec {
     /// Sets the minimum of a float option.
     pub const fn float_min(mut self, min: f64) -> Self {
         self.kind = match self.kind {
-            OptKind::Float { max, .. } => OptKind::Float {
-                min: Some(min),
-                max,
-            },
+            OptKind::Float { max, .. } => OptKind::Float { min: Some(min), max },
             _ => panic!("float_min() needs a float option"),
         };
         self
@@ -251,10 +230,7 @@ impl OptSpec {
     /// Sets the maximum of a float option.
     pub const fn float_max(mut self, max: f64) -> Self {
         self.kind = match self.kind {
-            OptKind::Float { min, .. } => OptKind::Float {
-                min,
-                max: Some(max),
-            },
+            OptKind::Float { min, .. } => OptKind::Float { min, max: Some(max) },
             _ => panic!("float_max() needs a float option"),
         };
         self
@@ -263,10 +239,7 @@ impl OptSpec {
     /// Restricts a string option to the given choices.
     pub const fn choices(mut self, choices: &'static [Choice]) -> Self {
         self.kind = match self.kind {
-            OptKind::Str { ignore_case, .. } => OptKind::Str {
-                choices,
-                ignore_case,
-            },
+            OptKind::Str { ignore_case, .. } => OptKind::Str { choices, ignore_case },
             _ => panic!("choices() needs a string option"),
         };
         self

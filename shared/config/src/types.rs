@@ -97,10 +97,7 @@ impl OptKind {
     /// Parses one raw (already interpolated) string; the error is oslo's reason text.
     pub fn parse(&self, raw: &str) -> Result<Value, String> {
         match *self {
-            OptKind::Str {
-                choices,
-                ignore_case,
-            } => parse_choice(raw, choices, ignore_case).map(Value::Str),
+            OptKind::Str { choices, ignore_case } => parse_choice(raw, choices, ignore_case).map(Value::Str),
             OptKind::Bool => parse_bool(raw).map(Value::Bool),
             OptKind::Int { min, max } => match parse_int(raw)? {
                 None => Ok(Value::None),
@@ -201,8 +198,7 @@ fn strip_underscores(s: &str) -> Option<String> {
         if *c == '_' {
             let before = i.checked_sub(1).and_then(|j| chars.get(j));
             let after = chars.get(i + 1);
-            let ok = matches!(before, Some(b) if b.is_ascii_digit())
-                && matches!(after, Some(a) if a.is_ascii_digit());
+            let ok = matches!(before, Some(b) if b.is_ascii_digit()) && matches!(after, Some(a) if a.is_ascii_digit());
             if !ok {
                 return None;
             }
@@ -346,18 +342,14 @@ pub fn parse_host_address(raw: &str, allow_underscore: bool) -> Result<String, S
 /// Validates a URI the way oslo's `URI` type does: a valid scheme and a valid host are required.
 pub fn parse_uri(raw: &str) -> Result<String, String> {
     let invalid = |why: &str| format!("{raw} is not a valid URI: {why}");
-    let (scheme, rest) = raw
-        .split_once(':')
-        .ok_or_else(|| invalid("missing scheme"))?;
+    let (scheme, rest) = raw.split_once(':').ok_or_else(|| invalid("missing scheme"))?;
     let mut chars = scheme.chars();
     let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     if !scheme_ok {
         return Err(invalid("invalid scheme"));
     }
-    let after = rest
-        .strip_prefix("//")
-        .ok_or_else(|| invalid("missing host"))?;
+    let after = rest.strip_prefix("//").ok_or_else(|| invalid("missing host"))?;
     let authority = after.split(['/', '?', '#']).next().unwrap_or("");
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if let Some(v6) = hostport.strip_prefix('[') {
@@ -638,24 +630,15 @@ mod tests {
         assert_eq!(kind.parse("1_0").unwrap(), Value::Int(10));
         assert_eq!(kind.parse("").unwrap(), Value::None);
         assert_eq!(kind.parse("   ").unwrap(), Value::None);
-        assert_eq!(
-            kind.parse("0").unwrap_err(),
-            "Should be greater than or equal to 1"
-        );
-        assert_eq!(
-            kind.parse("11").unwrap_err(),
-            "Should be less than or equal to 10"
-        );
+        assert_eq!(kind.parse("0").unwrap_err(), "Should be greater than or equal to 1");
+        assert_eq!(kind.parse("11").unwrap_err(), "Should be less than or equal to 10");
         assert_eq!(
             kind.parse("five").unwrap_err(),
             "invalid literal for int() with base 10: 'five'"
         );
         assert!(kind.parse("5.0").is_err());
         assert!(kind.parse("_5").is_err());
-        let unbounded = OptKind::Int {
-            min: None,
-            max: None,
-        };
+        let unbounded = OptKind::Int { min: None, max: None };
         assert_eq!(unbounded.parse("-1").unwrap(), Value::Int(-1));
     }
 
@@ -668,14 +651,8 @@ mod tests {
         assert_eq!(kind.parse("1.5").unwrap(), Value::Float(1.5));
         assert_eq!(kind.parse("2").unwrap(), Value::Float(2.0));
         assert_eq!(kind.parse("").unwrap(), Value::None);
-        assert_eq!(
-            kind.parse("4.6").unwrap_err(),
-            "Should be less than or equal to 4.5"
-        );
-        assert_eq!(
-            kind.parse("-1").unwrap_err(),
-            "Should be greater than or equal to 0"
-        );
+        assert_eq!(kind.parse("4.6").unwrap_err(), "Should be less than or equal to 4.5");
+        assert_eq!(kind.parse("-1").unwrap_err(), "Should be greater than or equal to 0");
         assert_eq!(
             kind.parse("fast").unwrap_err(),
             "could not convert string to float: 'fast'"
@@ -691,10 +668,7 @@ mod tests {
             kind.parse("65536").unwrap_err(),
             "Should be less than or equal to 65535"
         );
-        assert_eq!(
-            kind.parse("-1").unwrap_err(),
-            "Should be greater than or equal to 0"
-        );
+        assert_eq!(kind.parse("-1").unwrap_err(), "Should be greater than or equal to 0");
         assert!(kind.parse("http").is_err());
     }
 
@@ -716,9 +690,7 @@ mod tests {
             Value::List(vec!["a".into(), "".into(), "b".into()])
         );
         assert_eq!(
-            OptKind::List
-                .parse("10.0.0.11:11211,10.0.0.12:11211")
-                .unwrap(),
+            OptKind::List.parse("10.0.0.11:11211,10.0.0.12:11211").unwrap(),
             Value::List(vec!["10.0.0.11:11211".into(), "10.0.0.12:11211".into()])
         );
     }
@@ -730,10 +702,7 @@ mod tests {
         want.insert("k1".to_string(), "v1".to_string());
         want.insert("k2".to_string(), "v2:x".to_string());
         assert_eq!(parsed, Value::Dict(want));
-        assert_eq!(
-            OptKind::Dict.parse("  ").unwrap(),
-            Value::Dict(BTreeMap::new())
-        );
+        assert_eq!(OptKind::Dict.parse("  ").unwrap(), Value::Dict(BTreeMap::new()));
         // a pair without ':' is glued to the next one, as oslo does
         let glued = OptKind::Dict.parse("a,b:1").unwrap();
         assert_eq!(
@@ -744,14 +713,8 @@ mod tests {
             OptKind::Dict.parse("k1:v1,k2").unwrap_err(),
             "Value should be NAME:VALUE pairs separated by \",\""
         );
-        assert_eq!(
-            OptKind::Dict.parse(":v").unwrap_err(),
-            "Key name should not be empty"
-        );
-        assert_eq!(
-            OptKind::Dict.parse("a:1,a:2").unwrap_err(),
-            "Duplicate key a"
-        );
+        assert_eq!(OptKind::Dict.parse(":v").unwrap_err(), "Key name should not be empty");
+        assert_eq!(OptKind::Dict.parse("a:1,a:2").unwrap_err(), "Duplicate key a");
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use sahara_config::{
-    ConfigArgs, ConfigOpts, ConfigSource, DatabaseOpts, EnvOverrides, KeystoneAuthtokenOpts,
-    LoggingOpts, MessagingOpts, NotificationOpts, PolicyOpts, ProfilerOpts, RabbitOpts,
-    SaharaApiOpts, SaharaNetworkingOpts, SaharaRemoteOpts, TrusteeOpts,
+    ConfigArgs, ConfigOpts, ConfigSource, DatabaseOpts, EnvOverrides, KeystoneAuthtokenOpts, LoggingOpts,
+    MessagingOpts, NotificationOpts, PolicyOpts, ProfilerOpts, RabbitOpts, SaharaApiOpts, SaharaNetworkingOpts,
+    SaharaRemoteOpts, TrusteeOpts,
 };
 
 fn fixtures_dir() -> PathBuf {
@@ -22,10 +22,7 @@ fn find_expected(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.unwrap().path();
         if path.is_dir() {
             find_expected(&path, out);
-        } else if path
-            .file_name()
-            .is_some_and(|n| n == "sahara.conf.expected.json")
-        {
+        } else if path.file_name().is_some_and(|n| n == "sahara.conf.expected.json") {
             out.push(path);
         }
     }
@@ -140,10 +137,7 @@ fn aio_typed_values() {
         assert!(!net.use_floating_ips);
         assert!(net.use_namespaces);
         assert!(net.use_rootwrap);
-        assert_eq!(
-            net.rootwrap_command,
-            "sudo sahara-rootwrap /etc/sahara/rootwrap.conf"
-        );
+        assert_eq!(net.rootwrap_command, "sudo sahara-rootwrap /etc/sahara/rootwrap.conf");
         assert_eq!(net.node_domain, "novalocal");
 
         let log: LoggingOpts = conf.group().unwrap();
@@ -189,10 +183,7 @@ fn aio_typed_values() {
         assert_eq!(ks.auth_url.as_deref(), Some("http://127.0.0.1:5000"));
         assert_eq!(ks.auth_type.as_deref(), Some("password"));
         assert_eq!(ks.cafile.as_deref(), Some(""));
-        assert_eq!(
-            ks.memcached_servers,
-            Some(vec!["127.0.0.1:11211".to_string()])
-        );
+        assert_eq!(ks.memcached_servers, Some(vec!["127.0.0.1:11211".to_string()]));
         assert_eq!(ks.memcache_security_strategy, "ENCRYPT");
         assert_eq!(ks.service_type.as_deref(), Some("data-processing"));
 
@@ -247,10 +238,7 @@ fn multinode_typed_values() {
 
         let ks: KeystoneAuthtokenOpts = conf.group().unwrap();
         assert_eq!(ks.memcached_servers.unwrap().len(), 3);
-        assert_eq!(
-            ks.cafile.as_deref(),
-            Some("/etc/ssl/certs/ca-certificates.crt")
-        );
+        assert_eq!(ks.cafile.as_deref(), Some("/etc/ssl/certs/ca-certificates.crt"));
     }
 }
 
@@ -277,11 +265,7 @@ fn operator_overrides_layer_over_the_role_file() {
     let expected = read_expected(&fixture("multinode/sahara-api/sahara.conf.expected.json"));
     for (section, keys) in &expected {
         for (key, value) in keys {
-            assert_eq!(
-                conf.raw(section, key),
-                Some(value.as_str()),
-                "[{section}] {key}"
-            );
+            assert_eq!(conf.raw(section, key), Some(value.as_str()), "[{section}] {key}");
         }
     }
 
@@ -343,11 +327,7 @@ fn layering_through_the_command_line() {
     let found = conf.find_file("config.json").unwrap();
     assert_eq!(
         found.canonicalize().unwrap(),
-        aio.parent()
-            .unwrap()
-            .join("config.json")
-            .canonicalize()
-            .unwrap()
+        aio.parent().unwrap().join("config.json").canonicalize().unwrap()
     );
     assert_eq!(conf.find_file("no-such-file.yaml"), None);
 }

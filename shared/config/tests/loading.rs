@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use sahara_config::{
-    ConfigError, ConfigOpts, ConfigSource, DatabaseOpts, EnvOverrides, KeystoneAuthtokenOpts,
-    MessagingOpts, NotificationOpts, SaharaApiOpts, TrusteeOpts, Value, ValueOrigin,
+    ConfigError, ConfigOpts, ConfigSource, DatabaseOpts, EnvOverrides, KeystoneAuthtokenOpts, MessagingOpts,
+    NotificationOpts, SaharaApiOpts, TrusteeOpts, Value, ValueOrigin,
 };
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -22,11 +22,7 @@ fn conf(text: &str) -> ConfigOpts {
 fn config_dir_reads_sorted_conf_files_only() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(
-        d,
-        "10-b.conf",
-        "[DEFAULT]\napi_workers = 10\nhost = b.example.org\n",
-    );
+    write(d, "10-b.conf", "[DEFAULT]\napi_workers = 10\nhost = b.example.org\n");
     write(d, "02-a.conf", "[DEFAULT]\napi_workers = 2\nport = 1234\n");
     write(d, ".hidden.conf", "[DEFAULT]\napi_workers = 99\n");
     write(d, "notes.txt", "this is not ini\n");
@@ -49,11 +45,7 @@ fn interleaved_files_and_dirs_are_read_in_command_line_order() {
     let d = dir.path();
     let confd = d.join("conf.d");
     std::fs::create_dir(&confd).unwrap();
-    write(
-        &confd,
-        "a.conf",
-        "[DEFAULT]\napi_workers = 2\nhost = from-dir\n",
-    );
+    write(&confd, "a.conf", "[DEFAULT]\napi_workers = 2\nhost = from-dir\n");
     let first = write(
         d,
         "first.conf",
@@ -85,11 +77,7 @@ fn missing_sources_and_parse_errors_are_reported() {
     let err = ConfigOpts::from_files(&[ConfigSource::Dir(dir.path().join("nodir"))]).unwrap_err();
     assert!(matches!(err, ConfigError::DirNotFound(_)), "{err:?}");
 
-    let bad = write(
-        dir.path(),
-        "bad.conf",
-        "[DEFAULT]\nhost = a\nthis line is wrong\n",
-    );
+    let bad = write(dir.path(), "bad.conf", "[DEFAULT]\nhost = a\nthis line is wrong\n");
     let err = ConfigOpts::from_files(&[ConfigSource::File(bad)]).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("bad.conf:3"), "{text}");
@@ -114,8 +102,7 @@ fn environment_overrides_files_and_defaults() {
     // raw values are the files' only
     assert_eq!(c.raw("DEFAULT", "api_workers"), Some("4"));
 
-    let bad = ConfigOpts::default()
-        .with_env(EnvOverrides::from_vars([("OS_DEFAULT__API_WORKERS", "many")]).unwrap());
+    let bad = ConfigOpts::default().with_env(EnvOverrides::from_vars([("OS_DEFAULT__API_WORKERS", "many")]).unwrap());
     match bad.get::<u64>("DEFAULT", "api_workers").unwrap_err() {
         ConfigError::InvalidValue { origin, .. } => assert_eq!(
             *origin,
@@ -170,43 +157,23 @@ fn multi_valued_options_collect_every_value_across_files() {
 fn deprecated_names_are_read() {
     let c = conf("[DEFAULT]\nnotification_level = WARN\nrpc_thread_pool_size = 8\n");
     assert_eq!(
-        c.get::<String>("oslo_messaging_notifications", "level")
-            .unwrap(),
+        c.get::<String>("oslo_messaging_notifications", "level").unwrap(),
         "WARN"
     );
-    assert_eq!(
-        c.get::<String>("DEFAULT", "notification_level").unwrap(),
-        "WARN"
-    );
-    assert_eq!(
-        c.get::<u64>("DEFAULT", "executor_thread_pool_size")
-            .unwrap(),
-        8
-    );
+    assert_eq!(c.get::<String>("DEFAULT", "notification_level").unwrap(), "WARN");
+    assert_eq!(c.get::<u64>("DEFAULT", "executor_thread_pool_size").unwrap(), 8);
     // the new name wins within a file; a newer file wins over an older one whatever the name
-    let c = conf(
-        "[oslo_messaging_notifications]\nlevel = ERROR\n[DEFAULT]\nnotification_level = WARN\n",
-    );
+    let c = conf("[oslo_messaging_notifications]\nlevel = ERROR\n[DEFAULT]\nnotification_level = WARN\n");
     assert_eq!(
-        c.get::<String>("oslo_messaging_notifications", "level")
-            .unwrap(),
+        c.get::<String>("oslo_messaging_notifications", "level").unwrap(),
         "ERROR"
     );
     let dir = tempfile::tempdir().unwrap();
-    let old = write(
-        dir.path(),
-        "1.conf",
-        "[oslo_messaging_notifications]\nlevel = ERROR\n",
-    );
-    let new = write(
-        dir.path(),
-        "2.conf",
-        "[DEFAULT]\nnotification_level = DEBUG\n",
-    );
+    let old = write(dir.path(), "1.conf", "[oslo_messaging_notifications]\nlevel = ERROR\n");
+    let new = write(dir.path(), "2.conf", "[DEFAULT]\nnotification_level = DEBUG\n");
     let c = ConfigOpts::from_files(&[ConfigSource::File(old), ConfigSource::File(new)]).unwrap();
     assert_eq!(
-        c.get::<String>("oslo_messaging_notifications", "level")
-            .unwrap(),
+        c.get::<String>("oslo_messaging_notifications", "level").unwrap(),
         "DEBUG"
     );
     // group names are case-insensitive, keys are not
@@ -237,10 +204,7 @@ fn interpolation() {
         c.get::<String>("DEFAULT", "log_file").unwrap(),
         "/var/log/sahara/ctl1-3-False.log"
     );
-    assert_eq!(
-        c.get::<String>("DEFAULT", "proxy_command").unwrap(),
-        "echo $HOME $USER"
-    );
+    assert_eq!(c.get::<String>("DEFAULT", "proxy_command").unwrap(), "echo $HOME $USER");
     // cross-group reference, itself interpolated (database has no log_dir: falls back to DEFAULT)
     assert_eq!(
         c.get::<String>("DEFAULT", "node_domain").unwrap(),
@@ -268,10 +232,7 @@ fn interpolation_errors() {
     let e = err("[DEFAULT]\nlog_file = $nope/x\n", "DEFAULT", "log_file");
     assert!(e.contains("no such option nope"), "{e}");
     let e = err("[DEFAULT]\nlog_file = $database\n", "DEFAULT", "log_file");
-    assert!(
-        e.contains("substituting group database not supported"),
-        "{e}"
-    );
+    assert!(e.contains("substituting group database not supported"), "{e}");
     let e = err("[DEFAULT]\nlog_file = $nogroup.x\n", "DEFAULT", "log_file");
     assert!(e.contains("no such group [nogroup]"), "{e}");
     let e = err(
@@ -280,18 +241,10 @@ fn interpolation_errors() {
         "log_file",
     );
     assert!(e.contains("recursive reference"), "{e}");
-    let e = err(
-        "[trustee]\nauth_url = ${auth_url}/v3\n",
-        "trustee",
-        "auth_url",
-    );
+    let e = err("[trustee]\nauth_url = ${auth_url}/v3\n", "trustee", "auth_url");
     assert!(e.contains("recursive reference"), "{e}");
     // `$host.example.org` names group "host", as in oslo
-    let e = err(
-        "[DEFAULT]\nnode_domain = $host.example.org\n",
-        "DEFAULT",
-        "node_domain",
-    );
+    let e = err("[DEFAULT]\nnode_domain = $host.example.org\n", "DEFAULT", "node_domain");
     assert!(e.contains("no such group [host]"), "{e}");
 }
 
@@ -304,18 +257,9 @@ fn typed_errors_name_file_line_option_and_type() {
         "[DEFAULT]\napi_workers = five\nport = 70000\ndebug = maybe\nuse_stderr =\n",
     );
     let c = ConfigOpts::from_files(&[ConfigSource::File(f)]).unwrap();
-    let e = c
-        .get::<u64>("DEFAULT", "api_workers")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("api_workers") && e.contains("sahara.conf:2"),
-        "{e}"
-    );
-    assert!(
-        e.contains("expected integer value") && e.contains("'five'"),
-        "{e}"
-    );
+    let e = c.get::<u64>("DEFAULT", "api_workers").unwrap_err().to_string();
+    assert!(e.contains("api_workers") && e.contains("sahara.conf:2"), "{e}");
+    assert!(e.contains("expected integer value") && e.contains("'five'"), "{e}");
     let e = c.get::<u16>("DEFAULT", "port").unwrap_err().to_string();
     assert!(
         e.contains("sahara.conf:3") && e.contains("less than or equal to 65535"),
@@ -330,20 +274,10 @@ fn typed_errors_name_file_line_option_and_type() {
         c.get::<u64>("DEFAULT", "api_workers"),
         Err(ConfigError::MissingValue { .. })
     ));
-    assert_eq!(
-        c.get::<Option<u64>>("DEFAULT", "api_workers").unwrap(),
-        None
-    );
+    assert_eq!(c.get::<Option<u64>>("DEFAULT", "api_workers").unwrap(), None);
     let c = conf("[DEFAULT]\nexecutor_thread_pool_size = -1\n");
-    assert_eq!(
-        c.get::<i64>("DEFAULT", "executor_thread_pool_size")
-            .unwrap(),
-        -1
-    );
-    assert!(
-        c.get::<u64>("DEFAULT", "executor_thread_pool_size")
-            .is_err()
-    );
+    assert_eq!(c.get::<i64>("DEFAULT", "executor_thread_pool_size").unwrap(), -1);
+    assert!(c.get::<u64>("DEFAULT", "executor_thread_pool_size").is_err());
     assert!(matches!(
         c.get::<bool>("DEFAULT", "api_workers"),
         Err(ConfigError::WrongType { .. })
@@ -394,11 +328,7 @@ fn secrets_never_show_in_debug_output_or_errors() {
     }
     assert!(shown[1].contains("transport_url: ****"), "{}", shown[1]);
     // non-secret values are still shown
-    assert!(
-        shown[3].contains("memcache_security_strategy"),
-        "{}",
-        shown[3]
-    );
+    assert!(shown[3].contains("memcache_security_strategy"), "{}", shown[3]);
     // the value is typed correctly all the same
     let trustee: TrusteeOpts = c.group().unwrap();
     assert_eq!(trustee.password.as_deref(), Some(PW));

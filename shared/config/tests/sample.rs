@@ -43,10 +43,7 @@ fn generator_binary_writes_the_same_text() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(
-        std::fs::read_to_string(&out).unwrap(),
-        sahara_config::generate_sample()
-    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), sahara_config::generate_sample());
 }
 
 #[test]

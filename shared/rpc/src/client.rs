@@ -5,7 +5,7 @@ use crate::context::RequestContext;
 use crate::driver::{Destination, Publish, PublishOutcome, RetryPolicy};
 use crate::error::{Result, RpcError};
 use crate::failure::RemoteError;
-use crate::message::{CallInfo, Request, serialize_msg, new_hex_id};
+use crate::message::{CallInfo, Request, new_hex_id, serialize_msg};
 use crate::target::{Target, version_is_compatible};
 use crate::transport::Transport;
 use serde::Serialize;
@@ -33,7 +33,14 @@ pub struct RpcClient {
 impl RpcClient {
     /// A client for `target` on `transport`.
     pub fn new(transport: &Transport, target: Target) -> Self {
-        RpcClient { transport: transport.clone(), target, timeout: None, call_monitor_timeout: None, version_cap: None, retry: None }
+        RpcClient {
+            transport: transport.clone(),
+            target,
+            timeout: None,
+            call_monitor_timeout: None,
+            version_cap: None,
+            retry: None,
+        }
     }
 
     /// The target messages go to.
@@ -86,7 +93,9 @@ impl RpcClient {
 
     /// Whether a message of `version` may be sent under the version cap.
     pub fn can_send_version(&self, version: &str) -> bool {
-        self.version_cap.as_deref().is_none_or(|cap| version_is_compatible(cap, version))
+        self.version_cap
+            .as_deref()
+            .is_none_or(|cap| version_is_compatible(cap, version))
     }
 
     /// Calls `method` with keyword arguments `args` and returns its result.
@@ -96,7 +105,12 @@ impl RpcClient {
     }
 
     /// Calls `method` and converts the result into `T`.
-    pub async fn call_as<T: DeserializeOwned>(&self, ctx: &RequestContext, method: &str, args: impl Serialize) -> Result<T> {
+    pub async fn call_as<T: DeserializeOwned>(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        args: impl Serialize,
+    ) -> Result<T> {
         Ok(serde_json::from_value(self.call(ctx, method, args).await?)?)
     }
 
@@ -107,7 +121,12 @@ impl RpcClient {
     }
 
     /// `call` with a context given as a raw dict (keys without `_context_`).
-    pub async fn call_raw(&self, mut context: Map<String, Value>, method: &str, args: Map<String, Value>) -> Result<Value> {
+    pub async fn call_raw(
+        &self,
+        mut context: Map<String, Value>,
+        method: &str,
+        args: Map<String, Value>,
+    ) -> Result<Value> {
         if self.target.fanout {
             return Err(RpcError::InvalidTarget("a fanout target can only be cast to".into()));
         }
@@ -134,10 +153,16 @@ impl RpcClient {
                 context,
             };
             let mut replies = waiter.listen(&msg_id);
-            let _unlisten = Unlisten { waiter, msg_id: msg_id.clone() };
+            let _unlisten = Unlisten {
+                waiter,
+                msg_id: msg_id.clone(),
+            };
             let deadline = Instant::now() + timeout;
             let expiration_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-            match self.publish_request(&request, Some(expiration_ms), RetryPolicy::until(deadline)).await {
+            match self
+                .publish_request(&request, Some(expiration_ms), RetryPolicy::until(deadline))
+                .await
+            {
                 Ok(()) => {}
                 Err(RpcError::Broker(_) | RpcError::Undeliverable { .. }) if Instant::now() >= deadline => {
                     return Err(RpcError::Timeout { msg_id });
@@ -153,7 +178,9 @@ impl RpcClient {
                     r = replies.recv() => r,
                     _ = tokio::time::sleep_until(wake) => return Err(RpcError::Timeout { msg_id }),
                 };
-                let Some(reply) = reply else { return Err(RpcError::Shutdown) };
+                let Some(reply) = reply else {
+                    return Err(RpcError::Shutdown);
+                };
                 if let Some(failure) = &reply.failure {
                     final_result = Some(Err(RemoteError::from_failure_string(failure)));
                 } else if !reply.result.is_null() {
@@ -178,7 +205,12 @@ impl RpcClient {
     }
 
     /// `cast` with a context given as a raw dict (keys without `_context_`).
-    pub async fn cast_raw(&self, mut context: Map<String, Value>, method: &str, args: Map<String, Value>) -> Result<()> {
+    pub async fn cast_raw(
+        &self,
+        mut context: Map<String, Value>,
+        method: &str,
+        args: Map<String, Value>,
+    ) -> Result<()> {
         self.check_target(method)?;
         let span = info_span!("rpc.cast", rpc.method = %method, rpc.topic = %self.target.topic,
                               rpc.server = self.target.server.as_deref().unwrap_or(""), rpc.fanout = self.target.fanout);
@@ -210,10 +242,13 @@ impl RpcClient {
             return Err(RpcError::InvalidTarget(format!("a topic is required to send {method}")));
         }
         let version = self.target.version.as_deref().unwrap_or("1.0");
-        if let Some(cap) = &self.version_cap {
-            if !version_is_compatible(cap, version) {
-                return Err(RpcError::VersionCap { version: version.to_string(), cap: cap.clone() });
-            }
+        if let Some(cap) = &self.version_cap
+            && !version_is_compatible(cap, version)
+        {
+            return Err(RpcError::VersionCap {
+                version: version.to_string(),
+                cap: cap.clone(),
+            });
         }
         Ok(())
     }
@@ -287,6 +322,8 @@ fn kwargs(args: impl Serialize) -> Result<Map<String, Value>> {
     match serde_json::to_value(args)? {
         Value::Object(m) => Ok(m),
         Value::Null => Ok(Map::new()),
-        other => Err(RpcError::InvalidArguments(format!("expected keyword arguments (a JSON object), got {other}"))),
+        other => Err(RpcError::InvalidArguments(format!(
+            "expected keyword arguments (a JSON object), got {other}"
+        ))),
     }
 }

@@ -28,7 +28,8 @@ impl RabbitOptions {
             rabbit_retry_backoff: r.rabbit_retry_backoff as f64,
             rabbit_interval_max: r.rabbit_interval_max as f64,
             kombu_reconnect_delay: r.kombu_reconnect_delay,
-            kombu_missing_consumer_retry_timeout: u64::try_from(r.kombu_missing_consumer_retry_timeout.max(0)).unwrap_or(0),
+            kombu_missing_consumer_retry_timeout: u64::try_from(r.kombu_missing_consumer_retry_timeout.max(0))
+                .unwrap_or(0),
             kombu_failover_strategy: r.kombu_failover_strategy,
             rabbit_login_method: r.rabbit_login_method,
             ssl: r.ssl,
@@ -78,8 +79,16 @@ impl Notifier {
     /// driver configured means notifications are off (`noop`).
     pub fn from_conf(transport: &Transport, conf: &ConfigOpts, publisher_id: &str) -> Result<Notifier> {
         let n: NotificationOpts = conf.group()?;
-        let drivers = n.driver.iter().map(|d| d.parse()).collect::<Result<Vec<NotifyDriver>>>()?;
-        let drivers = if drivers.is_empty() { vec![NotifyDriver::Noop] } else { drivers };
+        let drivers = n
+            .driver
+            .iter()
+            .map(|d| d.parse())
+            .collect::<Result<Vec<NotifyDriver>>>()?;
+        let drivers = if drivers.is_empty() {
+            vec![NotifyDriver::Noop]
+        } else {
+            drivers
+        };
         Ok(Notifier::new(transport, publisher_id, drivers, n.topics).with_retry(n.retry))
     }
 }
@@ -112,7 +121,10 @@ mod tests {
     fn defaults_and_bad_drivers() {
         let conf = ConfigOpts::from_ini_str("[DEFAULT]\ntransport_url = fake://\n").unwrap();
         let t = Transport::rpc_from_conf(&conf).unwrap();
-        assert!(!Notifier::from_conf(&t, &conf, "sahara").unwrap().is_enabled(), "no driver means noop");
+        assert!(
+            !Notifier::from_conf(&t, &conf, "sahara").unwrap().is_enabled(),
+            "no driver means noop"
+        );
         let o = TransportOptions::from_conf(&conf).unwrap();
         assert_eq!(o.rabbit, RabbitOptions::default(), "registry defaults equal oslo's");
         let bad = ConfigOpts::from_ini_str("[oslo_messaging_notifications]\ndriver = carrier-pigeon\n").unwrap();

@@ -79,17 +79,28 @@ pub fn new_request_id() -> String {
 impl RequestContext {
     /// An empty context with a fresh request id (oslo's defaults: not admin, admin project).
     pub fn new() -> Self {
-        RequestContext { request_id: new_request_id(), is_admin_project: true, ..Default::default() }
+        RequestContext {
+            request_id: new_request_id(),
+            is_admin_project: true,
+            ..Default::default()
+        }
     }
 
     /// A context for `user_id` in `project_id`.
     pub fn for_user(user_id: impl Into<String>, project_id: impl Into<String>) -> Self {
-        RequestContext { user_id: Some(user_id.into()), project_id: Some(project_id.into()), ..Self::new() }
+        RequestContext {
+            user_id: Some(user_id.into()),
+            project_id: Some(project_id.into()),
+            ..Self::new()
+        }
     }
 
     /// An administrative context with no user (Sahara's `ctx()` for periodic tasks).
     pub fn admin() -> Self {
-        RequestContext { is_admin: true, ..Self::new() }
+        RequestContext {
+            is_admin: true,
+            ..Self::new()
+        }
     }
 
     /// oslo.context's `user_identity`: `user project domain user_domain project_domain`.
@@ -123,13 +134,19 @@ impl RequestContext {
         d.insert("request_id".into(), Value::String(self.request_id.clone()));
         d.insert("global_request_id".into(), s(&self.global_request_id));
         d.insert("resource_uuid".into(), s(&self.resource_uuid));
-        d.insert("roles".into(), Value::Array(self.roles.iter().cloned().map(Value::String).collect()));
+        d.insert(
+            "roles".into(),
+            Value::Array(self.roles.iter().cloned().map(Value::String).collect()),
+        );
         d.insert("user_identity".into(), Value::String(self.user_identity()));
         d.insert("is_admin_project".into(), Value::Bool(self.is_admin_project));
         // Sahara's Context.to_dict() additions.
         d.insert("user_id".into(), s(&self.user_id));
         d.insert("tenant_id".into(), s(&self.project_id));
-        d.insert("service_catalog".into(), self.service_catalog.clone().unwrap_or(Value::Null));
+        d.insert(
+            "service_catalog".into(),
+            self.service_catalog.clone().unwrap_or(Value::Null),
+        );
         d.insert("username".into(), s(&self.user_name));
         d.insert("tenant_name".into(), s(&self.project_name));
         d.insert("user_name".into(), s(&self.user_name));
@@ -156,12 +173,37 @@ impl RequestContext {
     /// Rebuilds a context from a received dict, accepting oslo's and Sahara's aliases.
     pub fn from_dict(d: &Map<String, Value>) -> Self {
         const KNOWN: &[&str] = &[
-            "user", "user_id", "project_id", "tenant", "tenant_id", "project", "domain", "domain_id",
-            "user_domain", "user_domain_id", "project_domain", "project_domain_id", "user_name",
-            "username", "project_name", "tenant_name", "domain_name", "user_domain_name",
-            "project_domain_name", "system_scope", "is_admin", "read_only", "show_deleted",
-            "auth_token", "request_id", "global_request_id", "resource_uuid", "roles",
-            "user_identity", "is_admin_project", "service_catalog",
+            "user",
+            "user_id",
+            "project_id",
+            "tenant",
+            "tenant_id",
+            "project",
+            "domain",
+            "domain_id",
+            "user_domain",
+            "user_domain_id",
+            "project_domain",
+            "project_domain_id",
+            "user_name",
+            "username",
+            "project_name",
+            "tenant_name",
+            "domain_name",
+            "user_domain_name",
+            "project_domain_name",
+            "system_scope",
+            "is_admin",
+            "read_only",
+            "show_deleted",
+            "auth_token",
+            "request_id",
+            "global_request_id",
+            "resource_uuid",
+            "roles",
+            "user_identity",
+            "is_admin_project",
+            "service_catalog",
         ];
         let first = |keys: &[&str]| -> Option<String> {
             keys.iter().find_map(|k| match d.get(*k) {
@@ -172,7 +214,11 @@ impl RequestContext {
         let flag = |k: &str, default: bool| d.get(k).and_then(Value::as_bool).unwrap_or(default);
         let roles = match d.get("roles") {
             Some(Value::Array(a)) => a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect(),
-            Some(Value::String(s)) => s.split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect(),
+            Some(Value::String(s)) => s
+                .split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect(),
             _ => Vec::new(),
         };
         RequestContext {
@@ -197,7 +243,11 @@ impl RequestContext {
             roles,
             is_admin_project: flag("is_admin_project", true),
             service_catalog: d.get("service_catalog").filter(|v| !v.is_null()).cloned(),
-            extra: d.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            extra: d
+                .iter()
+                .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
     }
 }
@@ -215,9 +265,23 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "user", "project_id", "system_scope", "project", "domain", "user_domain", "project_domain",
-                "is_admin", "read_only", "show_deleted", "auth_token", "request_id", "global_request_id",
-                "resource_uuid", "roles", "user_identity", "is_admin_project"
+                "user",
+                "project_id",
+                "system_scope",
+                "project",
+                "domain",
+                "user_domain",
+                "project_domain",
+                "is_admin",
+                "read_only",
+                "show_deleted",
+                "auth_token",
+                "request_id",
+                "global_request_id",
+                "resource_uuid",
+                "roles",
+                "user_identity",
+                "is_admin_project"
             ]
         );
         assert_eq!(c.user_identity(), "u p - - -");

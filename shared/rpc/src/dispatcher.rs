@@ -32,7 +32,12 @@ pub struct Endpoint {
 
 impl Default for Endpoint {
     fn default() -> Self {
-        Endpoint { namespace: None, legacy_namespaces: Vec::new(), version: "1.0".into(), methods: BTreeMap::new() }
+        Endpoint {
+            namespace: None,
+            legacy_namespaces: Vec::new(),
+            version: "1.0".into(),
+            methods: BTreeMap::new(),
+        }
     }
 }
 
@@ -87,9 +92,8 @@ impl Endpoint {
             let f = f.clone();
             let name = owned.clone();
             async move {
-                let typed: A = serde_json::from_value(Value::Object(args)).map_err(|e| {
-                    RemoteError::builtin("TypeError", format!("{name}() got invalid arguments: {e}"))
-                })?;
+                let typed: A = serde_json::from_value(Value::Object(args))
+                    .map_err(|e| RemoteError::builtin("TypeError", format!("{name}() got invalid arguments: {e}")))?;
                 let out = f(ctx, typed).await?;
                 serde_json::to_value(out).map_err(|e| {
                     RemoteError::builtin("TypeError", format!("{name}() returned a value that is not JSON: {e}"))
@@ -104,8 +108,12 @@ impl Endpoint {
         F: Fn(RequestContext, Map<String, Value>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = MethodResult> + Send + 'static,
     {
-        assert!(!name.starts_with('_'), "RPC method names starting with '_' are private in oslo.messaging");
-        self.methods.insert(name.to_string(), Arc::new(move |ctx, args| Box::pin(f(ctx, args))));
+        assert!(
+            !name.starts_with('_'),
+            "RPC method names starting with '_' are private in oslo.messaging"
+        );
+        self.methods
+            .insert(name.to_string(), Arc::new(move |ctx, args| Box::pin(f(ctx, args))));
         self
     }
 
@@ -158,8 +166,12 @@ mod tests {
     #[test]
     fn dispatch_rules_follow_oslo() {
         let eps = vec![
-            Endpoint::new().with_version("1.3").method("echo", |_, v: Value| async move { Ok(v) }),
-            Endpoint::new().with_namespace("admin").method("reset", |_, _: Value| async move { Ok(true) }),
+            Endpoint::new()
+                .with_version("1.3")
+                .method("echo", |_, v: Value| async move { Ok(v) }),
+            Endpoint::new()
+                .with_namespace("admin")
+                .method("reset", |_, _: Value| async move { Ok(true) }),
         ];
         assert!(lookup(&eps, &request("echo", None, None)).is_ok());
         assert!(lookup(&eps, &request("echo", Some("1.2"), None)).is_ok());
@@ -168,10 +180,23 @@ mod tests {
         assert_eq!(e.message, "Endpoint does not support RPC method nope");
         let e = lookup(&eps, &request("echo", Some("2.0"), None)).err().unwrap();
         assert!(e.is_unsupported_version());
-        assert_eq!(e.message, "Endpoint does not support RPC version 2.0. Attempted method: echo");
+        assert_eq!(
+            e.message,
+            "Endpoint does not support RPC version 2.0. Attempted method: echo"
+        );
         assert!(lookup(&eps, &request("reset", None, Some("admin"))).is_ok());
-        assert!(lookup(&eps, &request("reset", None, None)).err().unwrap().is_no_such_method());
-        assert!(lookup(&eps, &request("echo", None, Some("other"))).err().unwrap().is_unsupported_version());
+        assert!(
+            lookup(&eps, &request("reset", None, None))
+                .err()
+                .unwrap()
+                .is_no_such_method()
+        );
+        assert!(
+            lookup(&eps, &request("echo", None, Some("other")))
+                .err()
+                .unwrap()
+                .is_unsupported_version()
+        );
     }
 
     #[tokio::test]

@@ -41,7 +41,9 @@ pub enum RpcError {
     #[error("JSON conversion failed: {0}")]
     Json(#[from] serde_json::Error),
     /// The message version exceeds the client's version cap (nothing was sent).
-    #[error("requested message version, {version} is incompatible. It needs to be equal in major version and less than or equal in minor version as the specified version cap {cap}.")]
+    #[error(
+        "requested message version, {version} is incompatible. It needs to be equal in major version and less than or equal in minor version as the specified version cap {cap}."
+    )]
     VersionCap {
         /// The version of the message.
         version: String,
@@ -50,7 +52,9 @@ pub enum RpcError {
     },
     /// No queue took the message within the retry window (e.g. a server-directed
     /// message to a server that is gone).
-    #[error("message to exchange '{exchange}' with routing key '{routing_key}' could not be delivered: no queue is bound")]
+    #[error(
+        "message to exchange '{exchange}' with routing key '{routing_key}' could not be delivered: no queue is bound"
+    )]
     Undeliverable {
         /// Exchange the message was published to.
         exchange: String,

@@ -54,7 +54,11 @@ impl RemoteError {
 
     /// oslo's `NoSuchMethod`, replied when a compatible endpoint lacks the method.
     pub fn no_such_method(method: &str) -> Self {
-        Self::new(DISPATCHER_MODULE, "NoSuchMethod", format!("Endpoint does not support RPC method {method}"))
+        Self::new(
+            DISPATCHER_MODULE,
+            "NoSuchMethod",
+            format!("Endpoint does not support RPC method {method}"),
+        )
     }
 
     /// oslo's `UnsupportedVersion`, replied when no endpoint accepts the version.
@@ -147,8 +151,14 @@ mod tests {
     fn failure_string_has_oslo_key_order() {
         let e = RemoteError::builtin("ValueError", "boom");
         let s = e.to_failure_string("fail");
-        assert!(s.starts_with(r#"{"class": "ValueError", "module": "builtins", "message": "boom", "tb": ["Traceback"#), "{s}");
-        assert!(s.ends_with(r#""ValueError: boom\n"], "args": ["boom"], "kwargs": {}}"#), "{s}");
+        assert!(
+            s.starts_with(r#"{"class": "ValueError", "module": "builtins", "message": "boom", "tb": ["Traceback"#),
+            "{s}"
+        );
+        assert!(
+            s.ends_with(r#""ValueError: boom\n"], "args": ["boom"], "kwargs": {}}"#),
+            "{s}"
+        );
         let back = RemoteError::from_failure_string(&s);
         assert_eq!(back.class, "ValueError");
         assert_eq!(back.message, "boom");

@@ -58,10 +58,18 @@ pub fn python_float_repr(value: f64) -> String {
         return "NaN".into();
     }
     if value.is_infinite() {
-        return if value > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if value > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if value == 0.0 {
-        return if value.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if value.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // Rust's LowerExp gives the shortest round-trip digits: "-1.2345e-7".
     let sci = format!("{value:e}");
@@ -87,7 +95,11 @@ pub fn python_float_repr(value: f64) -> String {
         }
     } else {
         let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let exp_sign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{first}{frac}e{exp_sign}{:02}", exp.abs())
     }
@@ -152,6 +164,9 @@ mod tests {
 
     #[test]
     fn empty_containers() {
-        assert_eq!(to_python_json_string(&json!({"a": [], "b": {}})), r#"{"a": [], "b": {}}"#);
+        assert_eq!(
+            to_python_json_string(&json!({"a": [], "b": {}})),
+            r#"{"a": [], "b": {}}"#
+        );
     }
 }

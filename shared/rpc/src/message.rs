@@ -33,7 +33,8 @@ pub fn serialize_bare(msg: &Map<String, Value>) -> Vec<u8> {
 /// Decodes a body: a 2.0 envelope is unwrapped (its major version must be 2), any other
 /// JSON object is taken as a 1.0 message as-is.
 pub fn deserialize_msg(body: &[u8]) -> Result<Map<String, Value>> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| RpcError::Malformed(format!("body is not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| RpcError::Malformed(format!("body is not JSON: {e}")))?;
     let Value::Object(mut outer) = value else {
         return Err(RpcError::Malformed("body is not a JSON object".into()));
     };
@@ -96,7 +97,10 @@ impl Reply {
     pub fn to_map(&self) -> Map<String, Value> {
         let mut m = Map::with_capacity(5);
         m.insert("result".into(), self.result.clone());
-        m.insert("failure".into(), self.failure.clone().map(Value::String).unwrap_or(Value::Null));
+        m.insert(
+            "failure".into(),
+            self.failure.clone().map(Value::String).unwrap_or(Value::Null),
+        );
         m.insert("ending".into(), Value::Bool(self.ending));
         m.insert("_msg_id".into(), Value::String(self.msg_id.clone()));
         m.insert("_unique_id".into(), Value::String(self.unique_id.clone()));
@@ -118,7 +122,11 @@ impl Reply {
             failure,
             ending: matches!(m.get("ending"), Some(Value::Bool(true))),
             msg_id,
-            unique_id: m.get("_unique_id").and_then(Value::as_str).unwrap_or_default().to_string(),
+            unique_id: m
+                .get("_unique_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
         })
     }
 }
@@ -197,8 +205,7 @@ impl Request {
         let call = match string_field("_msg_id").filter(|s| !s.is_empty()) {
             Some(msg_id) => Some(CallInfo {
                 msg_id,
-                reply_q: string_field("_reply_q")
-                    .ok_or_else(|| RpcError::Malformed("call without _reply_q".into()))?,
+                reply_q: string_field("_reply_q").ok_or_else(|| RpcError::Malformed("call without _reply_q".into()))?,
                 call_monitor_timeout: m.get("_timeout").and_then(Value::as_f64),
             }),
             None => None,

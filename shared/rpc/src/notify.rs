@@ -12,7 +12,7 @@ use std::fmt;
 use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
-use tracing::{debug, info_span, warn, Instrument};
+use tracing::{Instrument, debug, info_span, warn};
 
 /// Notification priorities, in oslo's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,8 +35,15 @@ pub enum Priority {
 
 impl Priority {
     /// Every priority, in oslo's order.
-    pub const ALL: [Priority; 7] =
-        [Priority::Audit, Priority::Debug, Priority::Info, Priority::Warn, Priority::Error, Priority::Critical, Priority::Sample];
+    pub const ALL: [Priority; 7] = [
+        Priority::Audit,
+        Priority::Debug,
+        Priority::Info,
+        Priority::Warn,
+        Priority::Error,
+        Priority::Critical,
+        Priority::Sample,
+    ];
 
     /// Upper-case name put in the message (`INFO`).
     pub fn as_upper(self) -> &'static str {
@@ -76,7 +83,9 @@ impl FromStr for Priority {
     fn from_str(s: &str) -> Result<Self> {
         Priority::ALL
             .into_iter()
-            .find(|p| p.as_upper().eq_ignore_ascii_case(s) || (s.eq_ignore_ascii_case("warning") && *p == Priority::Warn))
+            .find(|p| {
+                p.as_upper().eq_ignore_ascii_case(s) || (s.eq_ignore_ascii_case("warning") && *p == Priority::Warn)
+            })
             .ok_or_else(|| RpcError::Malformed(format!("unknown notification priority '{s}'")))
     }
 }
@@ -121,8 +130,19 @@ pub struct Notifier {
 
 impl Notifier {
     /// A notifier publishing as `publisher_id` through `drivers` to `topics`.
-    pub fn new(transport: &Transport, publisher_id: impl Into<String>, drivers: Vec<NotifyDriver>, topics: Vec<String>) -> Self {
-        Notifier { transport: transport.clone(), publisher_id: publisher_id.into(), drivers, topics, retry: -1 }
+    pub fn new(
+        transport: &Transport,
+        publisher_id: impl Into<String>,
+        drivers: Vec<NotifyDriver>,
+        topics: Vec<String>,
+    ) -> Self {
+        Notifier {
+            transport: transport.clone(),
+            publisher_id: publisher_id.into(),
+            drivers,
+            topics,
+            retry: -1,
+        }
     }
 
     /// Limits reconnection attempts per notification (negative = forever, oslo's default).
@@ -133,7 +153,10 @@ impl Notifier {
 
     /// The same notifier under another publisher id (oslo's `prepare`).
     pub fn prepare(&self, publisher_id: impl Into<String>) -> Self {
-        Notifier { publisher_id: publisher_id.into(), ..self.clone() }
+        Notifier {
+            publisher_id: publisher_id.into(),
+            ..self.clone()
+        }
     }
 
     /// Whether any driver actually sends something.
@@ -143,7 +166,13 @@ impl Notifier {
 
     /// Emits `event_type` at `priority`. A context is sent redacted (no token), as oslo
     /// does for a `RequestContext`; without one no `_context_*` keys are sent.
-    pub async fn notify(&self, ctx: Option<&RequestContext>, event_type: &str, payload: Value, priority: Priority) -> Result<()> {
+    pub async fn notify(
+        &self,
+        ctx: Option<&RequestContext>,
+        event_type: &str,
+        payload: Value,
+        priority: Priority,
+    ) -> Result<()> {
         if !self.is_enabled() {
             return Ok(());
         }
@@ -165,7 +194,11 @@ impl Notifier {
                     NotifyDriver::Noop => {}
                     NotifyDriver::Log => log_notification(event_type, priority, &msg),
                     NotifyDriver::MessagingV2 | NotifyDriver::Messaging => {
-                        let body = Arc::new(if *driver == NotifyDriver::MessagingV2 { serialize_msg(&msg) } else { serialize_bare(&msg) });
+                        let body = Arc::new(if *driver == NotifyDriver::MessagingV2 {
+                            serialize_msg(&msg)
+                        } else {
+                            serialize_bare(&msg)
+                        });
                         let exchange = self.transport.exchange_name(None);
                         for topic in &self.topics {
                             let routing_key = format!("{topic}.{}", priority.as_lower());
@@ -177,7 +210,11 @@ impl Notifier {
                                 expiration_ms: None,
                                 mandatory: false,
                             };
-                            self.transport.inner.driver.publish(&publish, RetryPolicy::attempts(self.retry)).await?;
+                            self.transport
+                                .inner
+                                .driver
+                                .publish(&publish, RetryPolicy::attempts(self.retry))
+                                .await?;
                         }
                     }
                 }
@@ -207,7 +244,9 @@ fn log_notification(event_type: &str, priority: Priority, msg: &Map<String, Valu
     match priority {
         Priority::Debug => tracing::debug!(target: "oslo.messaging.notification", event_type, "{text}"),
         Priority::Warn => tracing::warn!(target: "oslo.messaging.notification", event_type, "{text}"),
-        Priority::Error | Priority::Critical => tracing::error!(target: "oslo.messaging.notification", event_type, "{text}"),
+        Priority::Error | Priority::Critical => {
+            tracing::error!(target: "oslo.messaging.notification", event_type, "{text}")
+        }
         _ => tracing::info!(target: "oslo.messaging.notification", event_type, "{text}"),
     }
 }
@@ -216,7 +255,11 @@ fn log_notification(event_type: &str, priority: Priority, msg: &Map<String, Valu
 fn python_utcnow() -> String {
     let now = chrono::Utc::now().naive_utc();
     let micros = now.and_utc().timestamp_subsec_micros();
-    if micros == 0 { now.format("%Y-%m-%d %H:%M:%S").to_string() } else { format!("{}.{micros:06}", now.format("%Y-%m-%d %H:%M:%S")) }
+    if micros == 0 {
+        now.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        format!("{}.{micros:06}", now.format("%Y-%m-%d %H:%M:%S"))
+    }
 }
 
 /// A received notification.
@@ -276,7 +319,9 @@ impl NotificationListener {
             }
         }
         if queues.is_empty() {
-            return Err(RpcError::InvalidTarget("a notification listener needs a target and a priority".into()));
+            return Err(RpcError::InvalidTarget(
+                "a notification listener needs a target and a priority".into(),
+            ));
         }
         let spec = ConsumerSpec {
             name: "notification-listener".into(),
@@ -297,7 +342,11 @@ impl NotificationListener {
                         continue;
                     }
                 };
-                let unique_id = msg.get("_unique_id").and_then(Value::as_str).unwrap_or_default().to_string();
+                let unique_id = msg
+                    .get("_unique_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 if seen.contains(&unique_id) {
                     let _ = delivery.acker.ack().await;
                     continue;

@@ -161,9 +161,16 @@ mod tests {
     #[test]
     fn queue_arguments_match_oslo() {
         let o = RabbitOptions::default();
-        assert_eq!(o.queue_arguments(false, 1800), vec![("x-expires".to_string(), ArgValue::Int(1_800_000))]);
+        assert_eq!(
+            o.queue_arguments(false, 1800),
+            vec![("x-expires".to_string(), ArgValue::Int(1_800_000))]
+        );
         assert!(o.queue_arguments(false, 0).is_empty());
-        let q = RabbitOptions { rabbit_quorum_queue: true, rabbit_quorum_delivery_limit: 5, ..o };
+        let q = RabbitOptions {
+            rabbit_quorum_queue: true,
+            rabbit_quorum_delivery_limit: 5,
+            ..o
+        };
         assert!(q.durable());
         assert_eq!(
             q.queue_arguments(true, 0),

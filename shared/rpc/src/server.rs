@@ -79,8 +79,12 @@ impl RpcServer {
         let pump = tokio::spawn(async move {
             let mut seen = DuplicateFilter::default();
             while let Some(delivery) = rx.recv().await {
-                let Some(request) = accept(delivery, &mut seen).await else { continue };
-                let Ok(permit) = pump_slots.clone().acquire_owned().await else { break };
+                let Some(request) = accept(delivery, &mut seen).await else {
+                    continue;
+                };
+                let Ok(permit) = pump_slots.clone().acquire_owned().await else {
+                    break;
+                };
                 let shared = shared.clone();
                 tokio::spawn(async move {
                     handle(shared, request).await;
@@ -89,7 +93,13 @@ impl RpcServer {
             }
         });
         info!(topic = %topic, server = %server, exchange = %exchange, "RPC server started");
-        Ok(RpcServer { target, consumer, pump, slots, slot_count })
+        Ok(RpcServer {
+            target,
+            consumer,
+            pump,
+            slots,
+            slot_count,
+        })
     }
 
     /// The target the server listens on.
@@ -149,7 +159,13 @@ async fn handle(shared: Arc<Shared>, request: Request) {
         }
         if let Some(call) = &request.call {
             let reply = match outcome {
-                Ok(v) => Reply { result: v, failure: None, ending: true, msg_id: call.msg_id.clone(), unique_id: new_hex_id() },
+                Ok(v) => Reply {
+                    result: v,
+                    failure: None,
+                    ending: true,
+                    msg_id: call.msg_id.clone(),
+                    unique_id: new_hex_id(),
+                },
                 Err(e) => Reply {
                     result: Value::Null,
                     failure: Some(e.to_failure_string(&request.method)),
@@ -172,7 +188,9 @@ async fn run_with_heartbeat(
     call: Option<&CallInfo>,
     mut work: tokio::task::JoinHandle<crate::dispatcher::MethodResult>,
 ) -> crate::dispatcher::MethodResult {
-    let interval = call.and_then(|c| c.call_monitor_timeout).map(|t| (t.trunc() as i64) / 2);
+    let interval = call
+        .and_then(|c| c.call_monitor_timeout)
+        .map(|t| (t.trunc() as i64) / 2);
     let joined = match (call, interval) {
         (Some(call), Some(secs)) if secs >= 1 => {
             let period = Duration::from_secs(secs as u64);
@@ -196,7 +214,10 @@ async fn run_with_heartbeat(
     };
     joined.unwrap_or_else(|e| {
         error!(error = %e, "RPC method panicked");
-        Err(RemoteError::builtin("RuntimeError", "internal error while handling the request"))
+        Err(RemoteError::builtin(
+            "RuntimeError",
+            "internal error while handling the request",
+        ))
     })
 }
 
@@ -222,7 +243,13 @@ async fn send_reply(shared: &Shared, reply_q: &str, reply: Reply) {
         ensure_queue: None,
     };
     loop {
-        match shared.transport.inner.driver.publish(&publish, RetryPolicy::until(give_up)).await {
+        match shared
+            .transport
+            .inner
+            .driver
+            .publish(&publish, RetryPolicy::until(give_up))
+            .await
+        {
             Ok(PublishOutcome::Routed) => return,
             Ok(PublishOutcome::Unroutable) if Instant::now() + REPLY_RETRY < give_up => {
                 debug!(msg_id = %reply.msg_id, reply_queue = %reply_q, "reply queue missing, retrying");
@@ -233,7 +260,11 @@ async fn send_reply(shared: &Shared, reply_q: &str, reply: Reply) {
                        "The reply failed to send after {}s due to a missing queue. Abandoning...",
                        opts.rabbit.kombu_missing_consumer_retry_timeout);
                 if shared.obsolete_replies.lock().unwrap_or_else(|e| e.into_inner()).len() < 200 {
-                    shared.obsolete_replies.lock().unwrap_or_else(|e| e.into_inner()).insert(reply_q.to_string(), Instant::now());
+                    shared
+                        .obsolete_replies
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(reply_q.to_string(), Instant::now());
                 }
                 return;
             }

@@ -20,7 +20,10 @@ pub struct Target {
 impl Target {
     /// A target for `topic` on the control exchange.
     pub fn topic(topic: impl Into<String>) -> Self {
-        Target { topic: topic.into(), ..Default::default() }
+        Target {
+            topic: topic.into(),
+            ..Default::default()
+        }
     }
 
     /// The same target addressed to one server.

@@ -26,29 +26,41 @@ pub fn rabbitmqctl_list(what: &str, columns: &[&str]) -> Vec<Value> {
         .args(["--formatter", "json", "-q"])
         .output()
         .expect("rabbitmqctl runs (the tests need the local RabbitMQ)");
-    assert!(out.status.success(), "rabbitmqctl list_{what} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "rabbitmqctl list_{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap_or_default()
 }
 
 /// Queues whose name contains `marker`, with their declaration attributes.
 pub fn queues_matching(marker: &str) -> Vec<Value> {
-    rabbitmqctl_list("queues", &["name", "durable", "auto_delete", "exclusive", "arguments", "type"])
-        .into_iter()
-        .filter(|q| q["name"].as_str().is_some_and(|n| n.contains(marker)))
-        .collect()
+    rabbitmqctl_list(
+        "queues",
+        &["name", "durable", "auto_delete", "exclusive", "arguments", "type"],
+    )
+    .into_iter()
+    .filter(|q| q["name"].as_str().is_some_and(|n| n.contains(marker)))
+    .collect()
 }
 
 /// Exchanges whose name contains `marker`, with their attributes.
 pub fn exchanges_matching(marker: &str) -> Vec<Value> {
-    rabbitmqctl_list("exchanges", &["name", "type", "durable", "auto_delete", "internal", "arguments"])
-        .into_iter()
-        .filter(|q| q["name"].as_str().is_some_and(|n| n.contains(marker)))
-        .collect()
+    rabbitmqctl_list(
+        "exchanges",
+        &["name", "type", "durable", "auto_delete", "internal", "arguments"],
+    )
+    .into_iter()
+    .filter(|q| q["name"].as_str().is_some_and(|n| n.contains(marker)))
+    .collect()
 }
 
 /// Deletes the named queues and exchanges (missing ones are fine).
 pub async fn delete(queues: &[String], exchanges: &[String]) {
-    let conn = Connection::connect(&amqp_uri(), ConnectionProperties::default()).await.expect("connect to RabbitMQ");
+    let conn = Connection::connect(&amqp_uri(), ConnectionProperties::default())
+        .await
+        .expect("connect to RabbitMQ");
     for q in queues {
         // A failed delete closes the channel, so each gets its own.
         let ch = conn.create_channel().await.expect("channel");
@@ -56,14 +68,22 @@ pub async fn delete(queues: &[String], exchanges: &[String]) {
     }
     for x in exchanges {
         let ch = conn.create_channel().await.expect("channel");
-        let _ = ch.exchange_delete(x.as_str().into(), ExchangeDeleteOptions::default()).await;
+        let _ = ch
+            .exchange_delete(x.as_str().into(), ExchangeDeleteOptions::default())
+            .await;
     }
     let _ = conn.close(200, "cleanup".into()).await;
 }
 
 /// Deletes every queue and exchange whose name contains `marker` (a test's unique id).
 pub async fn delete_matching(marker: &str) {
-    let queues: Vec<String> = queues_matching(marker).iter().filter_map(|q| q["name"].as_str().map(str::to_string)).collect();
-    let exchanges: Vec<String> = exchanges_matching(marker).iter().filter_map(|x| x["name"].as_str().map(str::to_string)).collect();
+    let queues: Vec<String> = queues_matching(marker)
+        .iter()
+        .filter_map(|q| q["name"].as_str().map(str::to_string))
+        .collect();
+    let exchanges: Vec<String> = exchanges_matching(marker)
+        .iter()
+        .filter_map(|x| x["name"].as_str().map(str::to_string))
+        .collect();
     delete(&queues, &exchanges).await;
 }

@@ -3,9 +3,7 @@
 
 use crate::driver::fake::FakeDriver;
 use crate::driver::rabbit::RabbitDriver;
-use crate::driver::{
-    Binding, ConsumerHandle, ConsumerSpec, Driver, ExchangeDecl, ExchangeKind, QueueDecl, QueueSpec,
-};
+use crate::driver::{Binding, ConsumerHandle, ConsumerSpec, Driver, ExchangeDecl, ExchangeKind, QueueDecl, QueueSpec};
 use crate::error::Result;
 use crate::message::{DuplicateFilter, Reply, deserialize_msg, new_hex_id};
 use crate::options::TransportOptions;
@@ -32,7 +30,9 @@ pub(crate) struct TransportInner {
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Transport").field("url", &self.inner.url).finish_non_exhaustive()
+        f.debug_struct("Transport")
+            .field("url", &self.inner.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,11 +44,22 @@ impl Transport {
         let driver = match parsed.driver_kind()? {
             DriverKind::Rabbit => Driver::Rabbit(RabbitDriver::new(parsed.clone(), options.rabbit.clone())?),
             DriverKind::Fake => {
-                let key = format!("{}/{}", parsed.hosts.first().map(|h| h.hostname.as_str()).unwrap_or(""), parsed.effective_vhost());
+                let key = format!(
+                    "{}/{}",
+                    parsed.hosts.first().map(|h| h.hostname.as_str()).unwrap_or(""),
+                    parsed.effective_vhost()
+                );
                 Driver::Fake(FakeDriver::open(&key))
             }
         };
-        Ok(Transport { inner: Arc::new(TransportInner { url: parsed, options, driver, reply: OnceCell::new() }) })
+        Ok(Transport {
+            inner: Arc::new(TransportInner {
+                url: parsed,
+                options,
+                driver,
+                reply: OnceCell::new(),
+            }),
+        })
     }
 
     /// The parsed URL (print it with `{}`: passwords are masked).
@@ -77,7 +88,12 @@ impl Transport {
     /// The control (topic) exchange as oslo declares it.
     pub(crate) fn topic_exchange(&self, name: &str) -> ExchangeDecl {
         let r = &self.inner.options.rabbit;
-        ExchangeDecl { name: name.to_string(), kind: ExchangeKind::Topic, durable: r.durable(), auto_delete: r.amqp_auto_delete }
+        ExchangeDecl {
+            name: name.to_string(),
+            kind: ExchangeKind::Topic,
+            durable: r.durable(),
+            auto_delete: r.amqp_auto_delete,
+        }
     }
 
     /// The `<topic>_fanout` exchange as oslo declares it.
@@ -100,7 +116,10 @@ impl Transport {
                 auto_delete: r.amqp_auto_delete,
                 arguments: r.queue_arguments(r.rabbit_quorum_queue, 0),
             },
-            binding: Some(Binding { exchange: self.topic_exchange(exchange), routing_key: routing_key.to_string() }),
+            binding: Some(Binding {
+                exchange: self.topic_exchange(exchange),
+                routing_key: routing_key.to_string(),
+            }),
             consumer_arguments: r.consumer_arguments(),
         }
     }
@@ -121,14 +140,20 @@ impl Transport {
                 auto_delete: false,
                 arguments: r.queue_arguments(quorum, r.rabbit_transient_queues_ttl),
             },
-            binding: Some(Binding { exchange: self.fanout_exchange(topic), routing_key: topic.to_string() }),
+            binding: Some(Binding {
+                exchange: self.fanout_exchange(topic),
+                routing_key: topic.to_string(),
+            }),
             consumer_arguments: r.consumer_arguments(),
         }
     }
 
     /// The transport's reply queue and its waiter, created on first use.
     pub(crate) async fn reply_waiter(&self) -> Result<&ReplyWaiter> {
-        self.inner.reply.get_or_try_init(|| ReplyWaiter::start(self.clone())).await
+        self.inner
+            .reply
+            .get_or_try_init(|| ReplyWaiter::start(self.clone()))
+            .await
     }
 }
 
@@ -181,7 +206,11 @@ impl ReplyWaiter {
                     debug!(msg_id = %reply.msg_id, "dropping a duplicate reply");
                     continue;
                 }
-                let sender = routes.lock().unwrap_or_else(|e| e.into_inner()).get(&reply.msg_id).cloned();
+                let sender = routes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&reply.msg_id)
+                    .cloned();
                 match sender {
                     Some(s) => {
                         let _ = s.send(reply);
@@ -190,13 +219,20 @@ impl ReplyWaiter {
                 }
             }
         });
-        Ok(ReplyWaiter { queue, waiters, handle: tokio::sync::Mutex::new(Some(handle)) })
+        Ok(ReplyWaiter {
+            queue,
+            waiters,
+            handle: tokio::sync::Mutex::new(Some(handle)),
+        })
     }
 
     /// Registers a call waiting for replies to `msg_id`.
     pub fn listen(&self, msg_id: &str) -> mpsc::UnboundedReceiver<Reply> {
         let (tx, rx) = mpsc::unbounded_channel();
-        self.waiters.lock().unwrap_or_else(|e| e.into_inner()).insert(msg_id.to_string(), tx);
+        self.waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(msg_id.to_string(), tx);
         rx
     }
 

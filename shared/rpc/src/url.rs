@@ -103,7 +103,12 @@ impl TransportUrl {
                 None => (None, None),
             };
             let (hostname, port) = parse_host_port(hostport).map_err(|r| invalid(&r))?;
-            hosts.push(TransportHost { hostname, port, username, password });
+            hosts.push(TransportHost {
+                hostname,
+                port,
+                username,
+                password,
+            });
         }
         let mut query: BTreeMap<String, String> = BTreeMap::new();
         for pair in query_str.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
@@ -112,12 +117,20 @@ impl TransportUrl {
             if v.is_empty() {
                 continue; // parse_qs drops blank values
             }
-            query.entry(k).and_modify(|e| {
-                e.push(',');
-                e.push_str(&v);
-            }).or_insert(v);
+            query
+                .entry(k)
+                .and_modify(|e| {
+                    e.push(',');
+                    e.push_str(&v);
+                })
+                .or_insert(v);
         }
-        let parsed = TransportUrl { transport: scheme.to_string(), virtual_host, hosts, query };
+        let parsed = TransportUrl {
+            transport: scheme.to_string(),
+            virtual_host,
+            hosts,
+            query,
+        };
         parsed.driver_kind()?;
         Ok(parsed)
     }
@@ -209,7 +222,9 @@ fn parse_host_port(s: &str) -> std::result::Result<(String, Option<u16>), String
 
 /// Masks the password of every `user:pass@` in a URL-ish string.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
     let (netloc, tail) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
@@ -271,7 +286,9 @@ mod tests {
         assert!(u.hosts.is_empty());
         assert!(TransportUrl::parse("no-scheme").is_err());
         assert!(TransportUrl::parse("zmq://h/").is_err());
-        let err = TransportUrl::parse("rabbit://u:topsecret@h:notaport/").unwrap_err().to_string();
+        let err = TransportUrl::parse("rabbit://u:topsecret@h:notaport/")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid port") && !err.contains("topsecret"), "{err}");
     }
 }

@@ -43,8 +43,17 @@ async fn fake_transports_on_one_url_share_a_broker() {
     let url = format!("fake:///{}", uuid::Uuid::new_v4().simple());
     let a = Transport::new(&url, TransportOptions::default()).unwrap();
     let b = Transport::new(&url, TransportOptions::default()).unwrap();
-    let s = RpcServer::start(&a, Target::topic("shared").with_server("x"), vec![endpoint("x", "1.0", Default::default())]).await.unwrap();
-    let r = RpcClient::new(&b, Target::topic("shared")).call(&ctx(), "echo", serde_json::json!({"value": 5})).await.unwrap();
+    let s = RpcServer::start(
+        &a,
+        Target::topic("shared").with_server("x"),
+        vec![endpoint("x", "1.0", Default::default())],
+    )
+    .await
+    .unwrap();
+    let r = RpcClient::new(&b, Target::topic("shared"))
+        .call(&ctx(), "echo", serde_json::json!({"value": 5}))
+        .await
+        .unwrap();
     assert_eq!(r, serde_json::json!(5));
     s.stop().await;
 }

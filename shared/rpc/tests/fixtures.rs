@@ -41,7 +41,11 @@ fn every_fixture_body_decodes_to_the_captured_message() {
         for m in messages(&f) {
             let body = m["body"].as_str().unwrap();
             let decoded = deserialize_msg(body.as_bytes()).unwrap_or_else(|e| panic!("{case}: {e}"));
-            assert_eq!(Value::Object(decoded), m["oslo_message"], "{case}: decoded message differs");
+            assert_eq!(
+                Value::Object(decoded),
+                m["oslo_message"],
+                "{case}: decoded message differs"
+            );
         }
     }
 }
@@ -53,15 +57,27 @@ fn every_fixture_reencodes_byte_for_byte() {
         for m in messages(&f) {
             let body = m["body"].as_str().unwrap();
             let decoded = deserialize_msg(body.as_bytes()).unwrap();
-            assert_eq!(String::from_utf8(serialize_msg(&decoded)).unwrap(), body, "{case}: re-encoding differs");
+            assert_eq!(
+                String::from_utf8(serialize_msg(&decoded)).unwrap(),
+                body,
+                "{case}: re-encoding differs"
+            );
         }
     }
 }
 
 #[test]
 fn requests_we_build_are_identical_to_oslos() {
-    for case in ["call_result", "call_exception", "call_timeout", "cast", "fanout_cast", "call_no_such_method",
-                 "call_unsupported_version", "call_monitor_heartbeat"] {
+    for case in [
+        "call_result",
+        "call_exception",
+        "call_timeout",
+        "cast",
+        "fanout_cast",
+        "call_no_such_method",
+        "call_unsupported_version",
+        "call_monitor_heartbeat",
+    ] {
         let f = load(case);
         let m = messages(&f).into_iter().find(|m| m["role"] == "request").unwrap();
         let captured = m["oslo_message"].as_object().unwrap().clone();
@@ -100,7 +116,13 @@ fn requests_we_build_are_identical_to_oslos() {
 
 #[test]
 fn replies_we_build_are_identical_to_oslos() {
-    for case in ["call_result", "call_exception", "call_no_such_method", "call_unsupported_version", "call_monitor_heartbeat"] {
+    for case in [
+        "call_result",
+        "call_exception",
+        "call_no_such_method",
+        "call_unsupported_version",
+        "call_monitor_heartbeat",
+    ] {
         let f = load(case);
         for m in messages(&f).into_iter().filter(|m| m["role"] != "request") {
             let captured = m["oslo_message"].as_object().unwrap();
@@ -110,7 +132,11 @@ fn replies_we_build_are_identical_to_oslos() {
                 m["body"].as_str().unwrap(),
                 "{case}: reply bytes differ"
             );
-            assert_eq!(reply.ending, m["role"] == "reply", "{case}: only the final reply ends the call");
+            assert_eq!(
+                reply.ending,
+                m["role"] == "reply",
+                "{case}: only the final reply ends the call"
+            );
             assert_eq!(m["exchange"], "", "{case}: replies go to the default exchange");
         }
     }
@@ -120,7 +146,10 @@ fn replies_we_build_are_identical_to_oslos() {
 fn dispatcher_exceptions_match_what_oslo_replies() {
     for (case, expected) in [
         ("call_no_such_method", RemoteError::no_such_method("no_such_method")),
-        ("call_unsupported_version", RemoteError::unsupported_version("2.0", "echo")),
+        (
+            "call_unsupported_version",
+            RemoteError::unsupported_version("2.0", "echo"),
+        ),
     ] {
         let f = load(case);
         let reply = messages(&f).into_iter().find(|m| m["role"] == "reply").unwrap();
@@ -140,7 +169,10 @@ fn dispatcher_exceptions_match_what_oslo_replies() {
     let f = load("call_exception");
     let reply = messages(&f).into_iter().find(|m| m["role"] == "reply").unwrap();
     let e = RemoteError::from_failure_string(reply["oslo_message"]["failure"].as_str().unwrap());
-    assert_eq!((e.module.as_str(), e.class.as_str(), e.message.as_str()), ("builtins", "ValueError", "boom: invalid input"));
+    assert_eq!(
+        (e.module.as_str(), e.class.as_str(), e.message.as_str()),
+        ("builtins", "ValueError", "boom: invalid input")
+    );
     assert_eq!(e.tb.len(), 6);
 }
 
@@ -168,14 +200,32 @@ fn notifications_have_oslos_shape() {
     for (case, priority) in [("notify_info", Priority::Info), ("notify_error", Priority::Error)] {
         let f = load(case);
         let m = messages(&f)[0];
-        assert_eq!(m["routing_key"], format!("notifications.{}", priority.as_lower()), "{case}");
+        assert_eq!(
+            m["routing_key"],
+            format!("notifications.{}", priority.as_lower()),
+            "{case}"
+        );
         assert_eq!(m["exchange"], "openstack");
         let msg = m["oslo_message"].as_object().unwrap();
         let keys: Vec<&str> = msg.keys().map(String::as_str).take(7).collect();
-        assert_eq!(keys, ["message_id", "publisher_id", "event_type", "priority", "payload", "timestamp", "_unique_id"]);
+        assert_eq!(
+            keys,
+            [
+                "message_id",
+                "publisher_id",
+                "event_type",
+                "priority",
+                "payload",
+                "timestamp",
+                "_unique_id"
+            ]
+        );
         assert_eq!(msg["priority"], priority.as_upper());
         let ts = msg["timestamp"].as_str().unwrap();
-        assert!(chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S%.f").is_ok(), "{ts}");
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S%.f").is_ok(),
+            "{ts}"
+        );
         let mid = msg["message_id"].as_str().unwrap();
         assert_eq!(mid.len(), 36, "message_id is a uuid with dashes");
     }

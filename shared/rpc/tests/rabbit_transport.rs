@@ -57,7 +57,9 @@ async fn rabbit_cast_before_server() {
 }
 
 fn by_name<'a>(list: &'a [Value], name: &str) -> &'a Value {
-    list.iter().find(|q| q["name"] == name).unwrap_or_else(|| panic!("{name} not declared; have {list:?}"))
+    list.iter()
+        .find(|q| q["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not declared; have {list:?}"))
 }
 
 /// With default options our server declares what oslo's did (declarations.json).
@@ -65,30 +67,76 @@ fn by_name<'a>(list: &'a [Value], name: &str) -> &'a Value {
 async fn rabbit_declarations_match_oslo() {
     with_env(|env| async move {
         let t = env.transport();
-        let s = RpcServer::start(&t, Target::topic(&env.topic).with_server("decl"), vec![endpoint("decl", "1.0", Arc::default())]).await.unwrap();
-        RpcClient::new(&t, Target::topic(&env.topic)).call(&ctx(), "echo", json!({"value": 1})).await.unwrap();
+        let s = RpcServer::start(
+            &t,
+            Target::topic(&env.topic).with_server("decl"),
+            vec![endpoint("decl", "1.0", Arc::default())],
+        )
+        .await
+        .unwrap();
+        RpcClient::new(&t, Target::topic(&env.topic))
+            .call(&ctx(), "echo", json!({"value": 1}))
+            .await
+            .unwrap();
         let queues = queues_matching(&env.topic);
         for name in [env.topic.clone(), format!("{}.decl", env.topic)] {
             let q = by_name(&queues, &name);
-            assert_eq!((q["durable"].as_bool(), q["auto_delete"].as_bool(), q["exclusive"].as_bool()), (Some(false), Some(false), Some(false)), "{q}");
+            assert_eq!(
+                (
+                    q["durable"].as_bool(),
+                    q["auto_delete"].as_bool(),
+                    q["exclusive"].as_bool()
+                ),
+                (Some(false), Some(false), Some(false)),
+                "{q}"
+            );
             assert_eq!(q["arguments"], json!([]), "{q}");
             assert_eq!(q["type"], "classic");
         }
-        let fanout = queues.iter().find(|q| q["name"].as_str().unwrap().starts_with(&format!("{}_fanout_", env.topic))).unwrap();
+        let fanout = queues
+            .iter()
+            .find(|q| {
+                q["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{}_fanout_", env.topic))
+            })
+            .unwrap();
         assert_eq!(fanout["durable"], false);
-        assert_eq!(fanout["arguments"], json!([["x-expires", "signedint", 60000]]), "x-expires = rabbit_transient_queues_ttl, typed as py-amqp sends it");
+        assert_eq!(
+            fanout["arguments"],
+            json!([["x-expires", "signedint", 60000]]),
+            "x-expires = rabbit_transient_queues_ttl, typed as py-amqp sends it"
+        );
         let xs = exchanges_matching(&env.exchange);
         let x = by_name(&xs, &env.exchange);
-        assert_eq!((x["type"].as_str(), x["durable"].as_bool(), x["auto_delete"].as_bool()), (Some("topic"), Some(false), Some(false)));
+        assert_eq!(
+            (x["type"].as_str(), x["durable"].as_bool(), x["auto_delete"].as_bool()),
+            (Some("topic"), Some(false), Some(false))
+        );
         let fxs = exchanges_matching(&env.topic);
         let fx = by_name(&fxs, &format!("{}_fanout", env.topic));
-        assert_eq!((fx["type"].as_str(), fx["durable"].as_bool(), fx["auto_delete"].as_bool()), (Some("fanout"), Some(false), Some(true)));
+        assert_eq!(
+            (
+                fx["type"].as_str(),
+                fx["durable"].as_bool(),
+                fx["auto_delete"].as_bool()
+            ),
+            (Some("fanout"), Some(false), Some(true))
+        );
         // The reply queue: reply_<hex>, non-exclusive, x-expires.
         let replies: Vec<Value> = queues_matching("reply_");
-        assert!(replies.iter().any(|q| q["arguments"] == json!([["x-expires", "signedint", 60000]]) && q["exclusive"] == false));
+        assert!(
+            replies
+                .iter()
+                .any(|q| q["arguments"] == json!([["x-expires", "signedint", 60000]]) && q["exclusive"] == false)
+        );
         s.stop().await;
         // The private fanout queue goes with the server; the shared ones stay.
-        let left: Vec<String> = queues_matching(&env.topic).iter().map(|q| q["name"].as_str().unwrap().to_string()).collect();
+        let left: Vec<String> = queues_matching(&env.topic)
+            .iter()
+            .map(|q| q["name"].as_str().unwrap().to_string())
+            .collect();
         assert!(!left.iter().any(|n| n.contains("_fanout_")), "{left:?}");
         assert!(left.contains(&env.topic));
         t.shutdown().await;
@@ -101,10 +149,25 @@ async fn rabbit_declarations_match_oslo() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rabbit_quorum_declarations_match_oslo() {
     with_env(|mut env| async move {
-        env.options.rabbit = RabbitOptions { rabbit_quorum_queue: true, ..env.options.rabbit.clone() };
+        env.options.rabbit = RabbitOptions {
+            rabbit_quorum_queue: true,
+            ..env.options.rabbit.clone()
+        };
         let t = env.transport();
-        let s = RpcServer::start(&t, Target::topic(&env.topic).with_server("q"), vec![endpoint("q", "1.0", Arc::default())]).await.unwrap();
-        assert_eq!(RpcClient::new(&t, Target::topic(&env.topic)).call(&ctx(), "echo", json!({"value": 2})).await.unwrap(), json!(2));
+        let s = RpcServer::start(
+            &t,
+            Target::topic(&env.topic).with_server("q"),
+            vec![endpoint("q", "1.0", Arc::default())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            RpcClient::new(&t, Target::topic(&env.topic))
+                .call(&ctx(), "echo", json!({"value": 2}))
+                .await
+                .unwrap(),
+            json!(2)
+        );
         let queues = queues_matching(&env.topic);
         for name in [env.topic.clone(), format!("{}.q", env.topic)] {
             let q = by_name(&queues, &name);
@@ -112,8 +175,14 @@ async fn rabbit_quorum_declarations_match_oslo() {
             assert_eq!(q["durable"], true, "{q}");
             assert_eq!(q["arguments"], json!([["x-queue-type", "longstr", "quorum"]]), "{q}");
         }
-        let fanout = queues.iter().find(|q| q["name"].as_str().unwrap().contains("_fanout_")).unwrap();
-        assert_eq!(fanout["type"], "classic", "transient queues stay classic unless rabbit_transient_quorum_queue");
+        let fanout = queues
+            .iter()
+            .find(|q| q["name"].as_str().unwrap().contains("_fanout_"))
+            .unwrap();
+        assert_eq!(
+            fanout["type"], "classic",
+            "transient queues stay classic unless rabbit_transient_quorum_queue"
+        );
         let xs = exchanges_matching(&env.exchange);
         let x = by_name(&xs, &env.exchange);
         assert_eq!(x["durable"], true);
@@ -129,11 +198,19 @@ async fn rabbit_accepts_legacy_two_message_replies() {
     with_env(|env| async move {
         let t = env.transport();
         // Declare the topic queue the way a server would, then serve it the old way.
-        let decl = RpcServer::start(&t, Target::topic(&env.topic).with_server("tmp"), vec![]).await.unwrap();
+        let decl = RpcServer::start(&t, Target::topic(&env.topic).with_server("tmp"), vec![])
+            .await
+            .unwrap();
         decl.stop().await;
         let legacy = legacy_two_message_server(env.topic.clone()).await;
         let client = RpcClient::new(&t, Target::topic(&env.topic)).with_timeout(Duration::from_secs(10));
-        assert_eq!(client.call(&ctx(), "echo", json!({"value": {"old": true}})).await.unwrap(), json!({"old": true}));
+        assert_eq!(
+            client
+                .call(&ctx(), "echo", json!({"value": {"old": true}}))
+                .await
+                .unwrap(),
+            json!({"old": true})
+        );
         legacy.abort();
         t.shutdown().await;
     })
@@ -146,15 +223,28 @@ async fn rabbit_server_survives_malformed_messages() {
     with_env(|env| async move {
         let t = env.transport();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let s = RpcServer::start(&t, Target::topic(&env.topic).with_server("m"), vec![endpoint("m", "1.0", log)]).await.unwrap();
-        for body in [&b"not json"[..], b"[1,2]", br#"{"oslo.version": "9.0", "oslo.message": "{}"}"#,
-                     br#"{"oslo.version": "2.0", "oslo.message": "{\"args\": {}}"}"#,
-                     br#"{"oslo.version": "2.0", "oslo.message": "{\"method\": \"echo\", \"args\": 5}"}"#,
-                     br#"{"oslo.version": "2.0", "oslo.message": "{\"method\": \"echo\", \"args\": {}, \"_msg_id\": \"x\"}"}"#] {
+        let s = RpcServer::start(
+            &t,
+            Target::topic(&env.topic).with_server("m"),
+            vec![endpoint("m", "1.0", log)],
+        )
+        .await
+        .unwrap();
+        for body in [
+            &b"not json"[..],
+            b"[1,2]",
+            br#"{"oslo.version": "9.0", "oslo.message": "{}"}"#,
+            br#"{"oslo.version": "2.0", "oslo.message": "{\"args\": {}}"}"#,
+            br#"{"oslo.version": "2.0", "oslo.message": "{\"method\": \"echo\", \"args\": 5}"}"#,
+            br#"{"oslo.version": "2.0", "oslo.message": "{\"method\": \"echo\", \"args\": {}, \"_msg_id\": \"x\"}"}"#,
+        ] {
             publish_raw(&env.exchange, &env.topic, body).await;
         }
         let client = RpcClient::new(&t, Target::topic(&env.topic)).with_timeout(Duration::from_secs(10));
-        assert_eq!(client.call(&ctx(), "echo", json!({"value": "ok"})).await.unwrap(), json!("ok"));
+        assert_eq!(
+            client.call(&ctx(), "echo", json!({"value": "ok"})).await.unwrap(),
+            json!("ok")
+        );
         s.stop().await;
         t.shutdown().await;
     })

@@ -155,11 +155,7 @@ impl OsloLogLayer {
             let _ = write!(line, " {name}={value}");
         }
         for (name, value) in &span_fields {
-            if !fields
-                .other
-                .iter()
-                .any(|(event_name, _)| event_name == name)
-            {
+            if !fields.other.iter().any(|(event_name, _)| event_name == name) {
                 let _ = write!(line, " {name}={value}");
             }
         }
@@ -245,11 +241,7 @@ impl RequestFields {
             return;
         };
         let dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
-        let prefix = if request.starts_with("req-") {
-            ""
-        } else {
-            "req-"
-        };
+        let prefix = if request.starts_with("req-") { "" } else { "req-" };
         let _ = write!(
             out,
             "{} {prefix}{request} {} {} - - {} {}",
@@ -360,8 +352,7 @@ fn field_value(name: &str, value: String, debug: bool) -> String {
         std::borrow::Cow::Owned(masked) => masked,
     };
     let quoted = debug && value.len() >= 2 && value.starts_with('"') && value.ends_with('"');
-    let needs_quotes =
-        value.is_empty() || value.contains(|c: char| c.is_whitespace() || c == '"' || c == '=');
+    let needs_quotes = value.is_empty() || value.contains(|c: char| c.is_whitespace() || c == '"' || c == '=');
     if needs_quotes && !quoted {
         format!("{value:?}")
     } else {
@@ -387,14 +378,7 @@ mod tests {
     fn context_rendering() {
         assert_eq!(rendered(&RequestFields::default()), "-");
         assert_eq!(
-            rendered(&fields([
-                None,
-                Some("req-abc"),
-                Some("u1"),
-                Some("p1"),
-                None,
-                None
-            ])),
+            rendered(&fields([None, Some("req-abc"), Some("u1"), Some("p1"), None, None])),
             "None req-abc u1 p1 - - - -"
         );
         assert_eq!(
@@ -409,10 +393,7 @@ mod tests {
             "req-glob req-abc - - - - default dom2"
         );
         // Without a request id the user alone does not make a context.
-        assert_eq!(
-            rendered(&fields([None, None, Some("u1"), None, None, None])),
-            "-"
-        );
+        assert_eq!(rendered(&fields([None, None, Some("u1"), None, None, None])), "-");
     }
 
     #[test]
@@ -425,29 +406,17 @@ mod tests {
     #[test]
     fn values() {
         assert_eq!(field_value("cluster_id", "c1".into(), false), "c1");
-        assert_eq!(
-            field_value("name", "two words".into(), false),
-            "\"two words\""
-        );
+        assert_eq!(field_value("name", "two words".into(), false), "\"two words\"");
         assert_eq!(field_value("name", String::new(), false), "\"\"");
-        assert_eq!(
-            field_value("name", "\"as debug\"".into(), true),
-            "\"as debug\""
-        );
-        assert_eq!(
-            field_value("admin_password", "hunter2".into(), false),
-            "***"
-        );
+        assert_eq!(field_value("name", "\"as debug\"".into(), true), "\"as debug\"");
+        assert_eq!(field_value("admin_password", "hunter2".into(), false), "***");
         assert_eq!(field_value("token", "3".into(), true), "***");
         assert_eq!(field_value("count", "3".into(), true), "3");
         assert_eq!(
             field_value("error", "it broke: \"x\"".into(), true),
             "\"it broke: \\\"x\\\"\""
         );
-        assert_eq!(
-            field_value("url", "amqp://u:p@h/".into(), false),
-            "amqp://u:***@h/"
-        );
+        assert_eq!(field_value("url", "amqp://u:p@h/".into(), false), "amqp://u:***@h/");
         assert_eq!(level_name(&Level::WARN), "WARNING");
     }
 }

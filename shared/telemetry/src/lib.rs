@@ -32,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+mod conf;
 mod format;
 mod otlp;
 mod propagation;
@@ -52,9 +53,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use crate::format::{Console, LogSink, OsloLogLayer};
 
 pub use crate::format::CONTEXT_FIELDS;
-pub use crate::propagation::{
-    TRACEPARENT, TRACESTATE, inject_current, inject_from, set_parent_from,
-};
+pub use crate::propagation::{TRACEPARENT, TRACESTATE, inject_current, inject_from, set_parent_from};
 pub use crate::redact::{MASK, is_secret_key, redact_json, redact_url};
 
 /// Log filter directives added to the default level: chatty dependencies are held back, as
@@ -182,11 +181,7 @@ pub fn init(options: &TelemetryOptions) -> Result<TelemetryGuard, TelemetryError
     }
     let filter = level_filter(options.debug, std::env::var("RUST_LOG").ok().as_deref())?;
     let endpoint = otlp::resolve_endpoint(options.otlp_endpoint.as_deref())?;
-    let file = options
-        .log_path()
-        .as_deref()
-        .map(open_log_file)
-        .transpose()?;
+    let file = options.log_path().as_deref().map(open_log_file).transpose()?;
     let console = match (options.use_stderr, &file) {
         (true, _) => Console::Stderr,
         (false, None) => Console::Stdout,
@@ -196,12 +191,7 @@ pub fn init(options: &TelemetryOptions) -> Result<TelemetryGuard, TelemetryError
         Some(endpoint) => otlp::exporting_provider(&options.service_name, endpoint)?,
         None => otlp::local_provider(&options.service_name),
     };
-    if !install(
-        filter,
-        LogSink { file, console },
-        &provider,
-        &options.service_name,
-    ) {
+    if !install(filter, LogSink { file, console }, &provider, &options.service_name) {
         let _ = provider.shutdown();
         return Err(TelemetryError::AlreadyInitialised);
     }
@@ -224,8 +214,8 @@ pub fn init(options: &TelemetryOptions) -> Result<TelemetryGuard, TelemetryError
 pub fn init_for_tests() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let filter = level_filter(true, std::env::var("RUST_LOG").ok().as_deref())
-            .unwrap_or_else(|_| EnvFilter::new("debug"));
+        let filter =
+            level_filter(true, std::env::var("RUST_LOG").ok().as_deref()).unwrap_or_else(|_| EnvFilter::new("debug"));
         let sink = LogSink {
             file: None,
             console: Console::Test,
@@ -242,12 +232,7 @@ pub fn init_for_tests() {
 
 /// Sets the global subscriber (one filter for logs and spans), then the other globals; false
 /// when a global subscriber was already set (then nothing is changed).
-fn install(
-    filter: EnvFilter,
-    sink: LogSink,
-    provider: &SdkTracerProvider,
-    service_name: &str,
-) -> bool {
+fn install(filter: EnvFilter, sink: LogSink, provider: &SdkTracerProvider, service_name: &str) -> bool {
     let tracer = provider.tracer(service_name.to_owned());
     let subscriber = tracing_subscriber::registry()
         .with(filter)
@@ -274,10 +259,7 @@ fn install_globals(provider: &SdkTracerProvider) {
 fn filter_directives(debug: bool, rust_log: Option<&str>) -> String {
     match rust_log.map(str::trim).filter(|value| !value.is_empty()) {
         Some(directives) => directives.to_owned(),
-        None => format!(
-            "{},{QUIET_DEPENDENCIES}",
-            if debug { "debug" } else { "info" }
-        ),
+        None => format!("{},{QUIET_DEPENDENCIES}", if debug { "debug" } else { "info" }),
     }
 }
 
@@ -299,11 +281,7 @@ fn open_log_file(path: &Path) -> Result<File, TelemetryError> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(error)?;
     }
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(error)
+    OpenOptions::new().create(true).append(true).open(path).map_err(error)
 }
 
 #[cfg(test)]
@@ -320,10 +298,7 @@ mod tests {
             Some("/var/log/kolla/sahara/sahara-engine.log".into())
         );
         options.log_file = Some("engine.log".into());
-        assert_eq!(
-            options.log_path(),
-            Some("/var/log/kolla/sahara/engine.log".into())
-        );
+        assert_eq!(options.log_path(), Some("/var/log/kolla/sahara/engine.log".into()));
         options.log_file = Some("/tmp/abs.log".into());
         assert_eq!(options.log_path(), Some("/tmp/abs.log".into()));
         options.log_dir = None;
@@ -334,10 +309,7 @@ mod tests {
     fn filters() {
         assert!(filter_directives(false, None).starts_with("info,"));
         assert!(filter_directives(true, Some("  ")).starts_with("debug,"));
-        assert_eq!(
-            filter_directives(true, Some("sahara_rpc=trace")),
-            "sahara_rpc=trace"
-        );
+        assert_eq!(filter_directives(true, Some("sahara_rpc=trace")), "sahara_rpc=trace");
         assert!(level_filter(false, None).is_ok());
         assert!(level_filter(true, None).is_ok());
         assert!(matches!(
@@ -365,12 +337,7 @@ mod tests {
         file.write_all(b"after\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "before\nafter\n");
         // logrotate's copytruncate: the next line must land at offset 0, not after a hole.
-        OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
+        OpenOptions::new().write(true).open(&path).unwrap().set_len(0).unwrap();
         file.write_all(b"rotated\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "rotated\n");
         // Missing directories are created.

@@ -8,9 +8,7 @@ use opentelemetry::{Context, KeyValue, Value};
 use opentelemetry_otlp::{Protocol, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{
-    BatchSpanProcessor, SdkTracerProvider, Span, SpanData, SpanProcessor,
-};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, Span, SpanData, SpanProcessor};
 
 use crate::TelemetryError;
 use crate::redact::{MASK, is_secret_key, redact_url};
@@ -50,9 +48,7 @@ pub(crate) fn resolve_endpoint_from(
     if let Some(endpoint) = present(env_traces) {
         return traces_url(endpoint, false).map(Some);
     }
-    present(env_base)
-        .map(|endpoint| traces_url(endpoint, true))
-        .transpose()
+    present(env_base).map(|endpoint| traces_url(endpoint, true)).transpose()
 }
 
 /// Normalises an endpoint: `otlp://` becomes `http://`, only `http`/`https` are accepted, and with
@@ -84,17 +80,12 @@ pub(crate) fn traces_url(endpoint: &str, append_path: bool) -> Result<String, Te
 
 /// The resource describing this process: `service.name` plus the SDK's defaults.
 fn resource(service_name: &str) -> Resource {
-    Resource::builder()
-        .with_service_name(service_name.to_owned())
-        .build()
+    Resource::builder().with_service_name(service_name.to_owned()).build()
 }
 
 /// A tracer provider that exports spans to `endpoint` (a full traces URL) through a batch
 /// processor: a background thread with a blocking HTTP client, so no Tokio runtime is needed.
-pub(crate) fn exporting_provider(
-    service_name: &str,
-    endpoint: &str,
-) -> Result<SdkTracerProvider, TelemetryError> {
+pub(crate) fn exporting_provider(service_name: &str, endpoint: &str) -> Result<SdkTracerProvider, TelemetryError> {
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_protocol(Protocol::HttpBinary)
@@ -172,41 +163,23 @@ mod tests {
     #[test]
     fn endpoint_forms() {
         let url = |endpoint| traces_url(endpoint, true).unwrap();
-        assert_eq!(
-            url("otlp://collector:4318"),
-            "http://collector:4318/v1/traces"
-        );
-        assert_eq!(
-            url("http://127.0.0.1:4318/"),
-            "http://127.0.0.1:4318/v1/traces"
-        );
-        assert_eq!(
-            url("https://otel.example/v1/traces"),
-            "https://otel.example/v1/traces"
-        );
+        assert_eq!(url("otlp://collector:4318"), "http://collector:4318/v1/traces");
+        assert_eq!(url("http://127.0.0.1:4318/"), "http://127.0.0.1:4318/v1/traces");
+        assert_eq!(url("https://otel.example/v1/traces"), "https://otel.example/v1/traces");
         assert_eq!(
             url("https://otel.example/prefix/"),
             "https://otel.example/prefix/v1/traces"
         );
         assert_eq!(url("OTLP://h:1"), "http://h:1/v1/traces");
-        assert_eq!(
-            traces_url("http://h:1/custom", false).unwrap(),
-            "http://h:1/custom"
-        );
-        for bad in [
-            "collector:4318",
-            "grpc://h:4317",
-            "http://",
-            "http:///v1/traces",
-        ] {
+        assert_eq!(traces_url("http://h:1/custom", false).unwrap(), "http://h:1/custom");
+        for bad in ["collector:4318", "grpc://h:4317", "http://", "http:///v1/traces"] {
             assert!(traces_url(bad, true).is_err(), "{bad} should be rejected");
         }
     }
 
     #[test]
     fn endpoint_precedence() {
-        let resolve =
-            |configured, traces, base| resolve_endpoint_from(configured, traces, base).unwrap();
+        let resolve = |configured, traces, base| resolve_endpoint_from(configured, traces, base).unwrap();
         assert_eq!(resolve(None, None, None), None);
         assert_eq!(resolve(Some("  "), None, Some("")), None);
         assert_eq!(
@@ -225,9 +198,7 @@ mod tests {
 
     #[test]
     fn endpoint_errors_hide_credentials() {
-        let error = traces_url("ftp://user:pw@host", true)
-            .unwrap_err()
-            .to_string();
+        let error = traces_url("ftp://user:pw@host", true).unwrap_err().to_string();
         assert!(!error.contains("pw"), "{error}");
     }
 

@@ -57,9 +57,7 @@ pub fn redact_url(text: &str) -> Cow<'_, str> {
         let (head, tail) = rest.split_at(pos + 3);
         out.push_str(head);
         let end = tail
-            .find(|c: char| {
-                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace()
-            })
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
             .unwrap_or(tail.len());
         for (i, host) in tail[..end].split(',').enumerate() {
             if i > 0 {
@@ -154,19 +152,13 @@ mod tests {
             redact_url("connecting to mysql+pymysql://sahara:pw@db/sahara and http://h/x?a=b@c"),
             "connecting to mysql+pymysql://sahara:***@db/sahara and http://h/x?a=b@c"
         );
-        assert_eq!(
-            redact_url("url=\"http://u:p:q@h\""),
-            "url=\"http://u:***@h\""
-        );
+        assert_eq!(redact_url("url=\"http://u:p:q@h\""), "url=\"http://u:***@h\"");
         // No password: nothing to mask, and the input is borrowed.
         assert!(matches!(
             redact_url("http://user@host/path"),
             Cow::Borrowed("http://user@host/path")
         ));
-        assert!(matches!(
-            redact_url("plain text"),
-            Cow::Borrowed("plain text")
-        ));
+        assert!(matches!(redact_url("plain text"), Cow::Borrowed("plain text")));
     }
 
     #[test]
@@ -197,12 +189,7 @@ mod tests {
         });
         assert_eq!(redact_json(&input), expected);
         // Key order is kept (serde_json preserve_order), so masked dumps stay readable.
-        let keys: Vec<_> = redact_json(&input)
-            .as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect();
+        let keys: Vec<_> = redact_json(&input).as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys[0], "_context_auth_token");
         assert_eq!(keys[5], "count");
     }

@@ -16,9 +16,7 @@ fn after_header<'a>(line: &'a str, level: &str, target: &str) -> &'a str {
     let time = parts.next().unwrap_or_default();
     let pid = parts.next().unwrap_or_default();
     assert!(
-        date.len() == 10
-            && date.split('-').map(|p| p.len()).eq([4, 2, 2])
-            && digits(&date.replace('-', "")),
+        date.len() == 10 && date.split('-').map(|p| p.len()).eq([4, 2, 2]) && digits(&date.replace('-', "")),
         "date in {line:?}"
     );
     assert!(
@@ -33,8 +31,7 @@ fn after_header<'a>(line: &'a str, level: &str, target: &str) -> &'a str {
     assert_eq!(parts.next(), Some(level), "level in {line:?}");
     assert_eq!(parts.next(), Some(target), "target in {line:?}");
     let rest = parts.next().unwrap_or_default();
-    rest.strip_prefix('[')
-        .unwrap_or_else(|| panic!("no [ in {line:?}"))
+    rest.strip_prefix('[').unwrap_or_else(|| panic!("no [ in {line:?}"))
 }
 
 #[test]
@@ -105,18 +102,12 @@ fn log_lines_have_the_oslo_shape() {
     assert_eq!(lines[0], "an older line", "the file is appended to");
     assert_eq!(lines.len(), 7, "{text}");
 
-    assert_eq!(
-        after_header(lines[1], "INFO", "sahara.main"),
-        "-] service started"
-    );
+    assert_eq!(after_header(lines[1], "INFO", "sahara.main"), "-] service started");
     assert_eq!(
         after_header(lines[2], "DEBUG", "sahara.debugging"),
         "-] a debug line count=3"
     );
-    assert_eq!(
-        after_header(lines[3], "INFO", "sahara.legacy"),
-        "-] from the log crate"
-    );
+    assert_eq!(after_header(lines[3], "INFO", "sahara.legacy"), "-] from the log crate");
     assert_eq!(
         after_header(lines[4], "WARNING", "sahara_engine::ops"),
         "None req-1b2c u1 p1 - - default dom2] retrying amqp://me:***@h/ attempt=2 \
@@ -127,8 +118,5 @@ fn log_lines_have_the_oslo_shape() {
         after_header(lines[5], "ERROR", "sahara.api"),
         "req-g1 req-abcd - - - - - -] first line"
     );
-    assert_eq!(
-        lines[6], "Traceback: second line",
-        "continuation lines have no header"
-    );
+    assert_eq!(lines[6], "Traceback: second line", "continuation lines have no header");
 }

@@ -71,9 +71,7 @@ fn serve(stream: TcpStream, sender: &Sender<Request>) -> io::Result<()> {
                 reader.read_exact(&mut body)?;
                 body
             }
-            None if header("transfer-encoding").is_some_and(|te| te.contains("chunked")) => {
-                read_chunked(&mut reader)?
-            }
+            None if header("transfer-encoding").is_some_and(|te| te.contains("chunked")) => read_chunked(&mut reader)?,
             None => Vec::new(),
         };
         let _ = sender.send(Request {
@@ -82,9 +80,7 @@ fn serve(stream: TcpStream, sender: &Sender<Request>) -> io::Result<()> {
             content_type: header("content-type"),
             body,
         });
-        writer.write_all(
-            b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n",
-        )?;
+        writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n")?;
     }
 }
 
@@ -107,9 +103,7 @@ fn read_chunked(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
 
 /// Whether `haystack` contains the bytes of `needle`.
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle.as_bytes())
+    haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
 }
 
 #[test]
@@ -154,10 +148,7 @@ fn spans_reach_the_otlp_sink_when_the_guard_drops() {
         .inspect(|request| {
             assert_eq!(request.method, "POST");
             assert_eq!(request.path, "/v1/traces");
-            assert_eq!(
-                request.content_type.as_deref(),
-                Some("application/x-protobuf")
-            );
+            assert_eq!(request.content_type.as_deref(), Some("application/x-protobuf"));
         })
         .map(|request| request.body)
         .find(|body| contains(body, "sahara_distinctive_span_7f3a"))
@@ -165,10 +156,7 @@ fn spans_reach_the_otlp_sink_when_the_guard_drops() {
     assert!(contains(&body, "service.name"));
     assert!(contains(&body, "sahara-otlp-test"));
     assert!(contains(&body, "cluster-4242"), "span fields are exported");
-    assert!(
-        !contains(&body, "hunter2"),
-        "secret fields are masked on export"
-    );
+    assert!(!contains(&body, "hunter2"), "secret fields are masked on export");
 
     let log = std::fs::read_to_string(logs.path().join("sahara-otlp-test.log")).expect("log");
     assert!(log.contains("exporting traces over OTLP/HTTP"), "{log}");

@@ -19,10 +19,7 @@ fn parse_traceparent(value: &str) -> (String, String) {
     let parts: Vec<&str> = value.split('-').collect();
     assert_eq!(parts.len(), 4, "{value}");
     let hex = |text: &str, len: usize| {
-        text.len() == len
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        text.len() == len && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
     assert_eq!(parts[0], "00", "{value}");
     assert!(hex(parts[1], 32) && parts[1] != "0".repeat(32), "{value}");
@@ -51,10 +48,7 @@ fn trace_context_round_trip() {
     let client_context = span_context(&client);
     assert_eq!(trace_id, client_context.trace_id().to_string());
     assert_eq!(span_id, client_context.span_id().to_string());
-    assert!(
-        !ctx.contains_key(TRACESTATE),
-        "empty tracestate is left out"
-    );
+    assert!(!ctx.contains_key(TRACESTATE), "empty tracestate is left out");
     assert_eq!(ctx["user_id"], "u1");
 
     // Server side: a new root span adopts the remote parent, so it joins the client's trace.
@@ -66,10 +60,7 @@ fn trace_context_round_trip() {
 
     // Control: without the remote parent a root span starts a trace of its own.
     let unrelated = info_span!(parent: None, "rpc.server");
-    assert_ne!(
-        span_context(&unrelated).trace_id(),
-        client_context.trace_id()
-    );
+    assert_ne!(span_context(&unrelated).trace_id(), client_context.trace_id());
 
     // tracestate travels along; forwarding a context replaces the stale entries.
     let mut with_state = ctx.clone();
@@ -80,8 +71,7 @@ fn trace_context_round_trip() {
     forwarded.insert(TRACESTATE.into(), Value::from("stale=1"));
     inject_from(&server, &mut forwarded);
     assert_eq!(forwarded[TRACESTATE], "sahara=abc");
-    let (forwarded_trace, forwarded_span) =
-        parse_traceparent(forwarded[TRACEPARENT].as_str().unwrap());
+    let (forwarded_trace, forwarded_span) = parse_traceparent(forwarded[TRACEPARENT].as_str().unwrap());
     assert_eq!(forwarded_trace, trace_id);
     assert_eq!(forwarded_span, span_context(&server).span_id().to_string());
 
@@ -90,9 +80,7 @@ fn trace_context_round_trip() {
         None,
         Some(Value::from("garbage")),
         Some(Value::from(42)),
-        Some(Value::from(
-            "00-00000000000000000000000000000000-b7ad6b7169203331-01",
-        )),
+        Some(Value::from("00-00000000000000000000000000000000-b7ad6b7169203331-01")),
     ] {
         let mut bad_ctx = Map::new();
         if let Some(value) = bad {

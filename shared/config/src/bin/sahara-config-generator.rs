@@ -24,10 +24,7 @@ fn main() -> ExitCode {
     match cli.output_file {
         Some(path) => {
             if let Err(e) = std::fs::write(&path, sample) {
-                eprintln!(
-                    "sahara-config-generator: cannot write {}: {e}",
-                    path.display()
-                );
+                eprintln!("sahara-config-generator: cannot write {}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
         }

@@ -8,17 +8,16 @@ mod ours;
 mod sahara;
 
 pub use library::{
-    ConcurrencyOpts, CorsOpts, DatabaseOpts, HealthcheckOpts, KeystoneAuthtokenOpts,
-    MiddlewareOpts, PeriodicTaskOpts, PolicyOpts, SslOpts, WsgiOpts,
+    ConcurrencyOpts, CorsOpts, DatabaseOpts, HealthcheckOpts, KeystoneAuthtokenOpts, MiddlewareOpts, PeriodicTaskOpts,
+    PolicyOpts, SslOpts, WsgiOpts,
 };
 pub use logging::LoggingOpts;
 pub use messaging::{MessagingOpts, NotificationOpts, RabbitOpts};
 pub use ours::ProfilerOpts;
 pub use sahara::{
-    CastellanOpts, CinderOpts, ClusterVerificationOpts, ConductorOpts, GlanceOpts, HeatOpts,
-    KeystoneClientOpts, ManilaOpts, NeutronOpts, NovaOpts, ObjectStoreAccessOpts, RetryOpts,
-    SaharaApiOpts, SaharaEdpOpts, SaharaNetworkingOpts, SaharaPeriodicOpts, SaharaRemoteOpts,
-    SaharaServiceOpts, SwiftOpts, TimeoutOpts, TrusteeOpts,
+    CastellanOpts, CinderOpts, ClusterVerificationOpts, ConductorOpts, GlanceOpts, HeatOpts, KeystoneClientOpts,
+    ManilaOpts, NeutronOpts, NovaOpts, ObjectStoreAccessOpts, RetryOpts, SaharaApiOpts, SaharaEdpOpts,
+    SaharaNetworkingOpts, SaharaPeriodicOpts, SaharaRemoteOpts, SaharaServiceOpts, SwiftOpts, TimeoutOpts, TrusteeOpts,
 };
 
 use crate::spec::OptSpec;

@@ -8,8 +8,8 @@
 //! `sahara-all` connects its api, conductor and engine.
 
 use super::{
-    Acker, Binding, Consumer, ConsumerSpec, Delivery, Destination, ExchangeDecl, ExchangeKind, Publish,
-    PublishOutcome, QueueDecl,
+    Acker, Binding, Consumer, ConsumerSpec, Delivery, Destination, ExchangeDecl, ExchangeKind, Publish, PublishOutcome,
+    QueueDecl,
 };
 use crate::error::{Result, RpcError};
 use std::collections::{HashMap, VecDeque};
@@ -54,11 +54,20 @@ impl FakeDriver {
         }
         let queues = state.route(&p.destination, &p.routing_key);
         if queues.is_empty() {
-            return Ok(if p.mandatory { PublishOutcome::Unroutable } else { PublishOutcome::Routed });
+            return Ok(if p.mandatory {
+                PublishOutcome::Unroutable
+            } else {
+                PublishOutcome::Routed
+            });
         }
-        let expires_at = p.expiration_ms.map(|ms| Instant::now() + std::time::Duration::from_millis(ms));
+        let expires_at = p
+            .expiration_ms
+            .map(|ms| Instant::now() + std::time::Duration::from_millis(ms));
         for q in queues {
-            q.push_back(FakeMessage { body: p.body.clone(), expires_at });
+            q.push_back(FakeMessage {
+                body: p.body.clone(),
+                expires_at,
+            });
         }
         Ok(PublishOutcome::Routed)
     }
@@ -111,10 +120,16 @@ async fn forward(queue: Arc<FakeQueue>, tx: mpsc::Sender<Delivery>, mut stop: wa
         if let Some(msg) = queue.pop_front() {
             let delivery = Delivery {
                 body: msg.body.as_ref().clone(),
-                acker: Acker::Fake(FakeAcker { queue: queue.clone(), body: msg.body.clone() }),
+                acker: Acker::Fake(FakeAcker {
+                    queue: queue.clone(),
+                    body: msg.body.clone(),
+                }),
             };
             if tx.send(delivery).await.is_err() {
-                queue.push_front(FakeMessage { body: msg.body, expires_at: msg.expires_at });
+                queue.push_front(FakeMessage {
+                    body: msg.body,
+                    expires_at: msg.expires_at,
+                });
                 return;
             }
             continue;
@@ -135,7 +150,10 @@ pub struct FakeAcker {
 impl FakeAcker {
     /// Puts the message back at the head of its queue.
     pub fn requeue(&self) {
-        self.queue.push_front(FakeMessage { body: self.body.clone(), expires_at: None });
+        self.queue.push_front(FakeMessage {
+            body: self.body.clone(),
+            expires_at: None,
+        });
     }
 }
 
@@ -201,7 +219,9 @@ impl FakeQueue {
 }
 
 fn precondition_failed(what: &str, name: &str, field: &str) -> RpcError {
-    RpcError::Broker(format!("PRECONDITION_FAILED - inequivalent arg '{field}' for {what} '{name}'"))
+    RpcError::Broker(format!(
+        "PRECONDITION_FAILED - inequivalent arg '{field}' for {what} '{name}'"
+    ))
 }
 
 impl BrokerState {
@@ -211,7 +231,13 @@ impl BrokerState {
             Some(e) if e.decl.durable != x.durable => Err(precondition_failed("exchange", &x.name, "durable")),
             Some(_) => Ok(()),
             None => {
-                self.exchanges.insert(x.name.clone(), FakeExchange { decl: x.clone(), bindings: Vec::new() });
+                self.exchanges.insert(
+                    x.name.clone(),
+                    FakeExchange {
+                        decl: x.clone(),
+                        bindings: Vec::new(),
+                    },
+                );
                 Ok(())
             }
         }
@@ -227,7 +253,11 @@ impl BrokerState {
             }
             return Ok(existing.clone());
         }
-        let queue = Arc::new(FakeQueue { decl: q.clone(), messages: Mutex::default(), notify: Notify::new() });
+        let queue = Arc::new(FakeQueue {
+            decl: q.clone(),
+            messages: Mutex::default(),
+            notify: Notify::new(),
+        });
         self.queues.insert(q.name.clone(), queue.clone());
         Ok(queue)
     }
@@ -248,14 +278,17 @@ impl BrokerState {
         for x in self.exchanges.values_mut() {
             x.bindings.retain(|(_, q)| q != name);
         }
-        self.exchanges.retain(|_, x| !(x.decl.auto_delete && x.bindings.is_empty()));
+        self.exchanges
+            .retain(|_, x| !(x.decl.auto_delete && x.bindings.is_empty()));
     }
 
     fn route(&self, dest: &Destination, key: &str) -> Vec<Arc<FakeQueue>> {
         match dest {
             Destination::Default => self.queues.get(key).cloned().into_iter().collect(),
             Destination::Exchange(x) => {
-                let Some(ex) = self.exchanges.get(&x.name) else { return Vec::new() };
+                let Some(ex) = self.exchanges.get(&x.name) else {
+                    return Vec::new();
+                };
                 let mut seen = std::collections::HashSet::new();
                 ex.bindings
                     .iter()

@@ -149,16 +149,25 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     /// Retry until the broker is back, however long (oslo's `retry=None`).
-    pub const FOREVER: RetryPolicy = RetryPolicy { deadline: None, max_retries: None };
+    pub const FOREVER: RetryPolicy = RetryPolicy {
+        deadline: None,
+        max_retries: None,
+    };
 
     /// Retry until `deadline`.
     pub fn until(deadline: Instant) -> Self {
-        RetryPolicy { deadline: Some(deadline), max_retries: None }
+        RetryPolicy {
+            deadline: Some(deadline),
+            max_retries: None,
+        }
     }
 
     /// oslo's integer `retry`: -1 (or any negative) means forever.
     pub fn attempts(retry: i64) -> Self {
-        RetryPolicy { deadline: None, max_retries: u32::try_from(retry).ok() }
+        RetryPolicy {
+            deadline: None,
+            max_retries: u32::try_from(retry).ok(),
+        }
     }
 
     /// Whether another attempt (number `attempt`, 0-based) is allowed now.
@@ -200,7 +209,10 @@ impl Acker {
     pub async fn requeue(&self) -> Result<()> {
         match self {
             Acker::Rabbit(a) => a
-                .nack(lapin::options::BasicNackOptions { requeue: true, multiple: false })
+                .nack(lapin::options::BasicNackOptions {
+                    requeue: true,
+                    multiple: false,
+                })
                 .await
                 .map(|_| ())
                 .map_err(|e| crate::RpcError::Broker(e.to_string())),
@@ -220,13 +232,23 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    pub(crate) fn new(rx: mpsc::Receiver<Delivery>, stop: watch::Sender<bool>, task: tokio::task::JoinHandle<()>) -> Self {
+    pub(crate) fn new(
+        rx: mpsc::Receiver<Delivery>,
+        stop: watch::Sender<bool>,
+        task: tokio::task::JoinHandle<()>,
+    ) -> Self {
         Consumer { rx, stop, task }
     }
 
     /// Splits into the receiving half and a handle that stops the consumer.
     pub fn split(self) -> (mpsc::Receiver<Delivery>, ConsumerHandle) {
-        (self.rx, ConsumerHandle { stop: self.stop, task: self.task })
+        (
+            self.rx,
+            ConsumerHandle {
+                stop: self.stop,
+                task: self.task,
+            },
+        )
     }
 }
 

@@ -65,7 +65,12 @@ impl RabbitDriver {
     pub fn new(url: TransportUrl, opts: RabbitOptions) -> Result<Self> {
         let mut hosts = url.hosts.clone();
         if hosts.is_empty() {
-            hosts.push(TransportHost { hostname: "localhost".into(), port: None, username: None, password: None });
+            hosts.push(TransportHost {
+                hostname: "localhost".into(),
+                port: None,
+                username: None,
+                password: None,
+            });
         }
         if hosts.len() > 1 {
             // oslo shuffles the hosts once so that services spread over the cluster.
@@ -75,7 +80,11 @@ impl RabbitDriver {
         let tls = tls_config(&url, &opts)?;
         let argv0 = std::env::args()
             .next()
-            .and_then(|a| std::path::Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))
+            .and_then(|a| {
+                std::path::Path::new(&a)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+            })
             .unwrap_or_else(|| "sahara".into());
         Ok(RabbitDriver {
             inner: Arc::new(Inner {
@@ -127,7 +136,9 @@ impl RabbitDriver {
                   "failed to publish, will retry");
             attempt += 1;
             if !retry.allows(attempt) {
-                return Err(RpcError::Broker(format!("failed to publish after {attempt} attempts: {failure}")));
+                return Err(RpcError::Broker(format!(
+                    "failed to publish after {attempt} attempts: {failure}"
+                )));
             }
             inner.sleep_backoff(attempt - 1, retry.deadline).await;
         }
@@ -168,13 +179,21 @@ impl Inner {
         };
         let host = &self.hosts[idx];
         let uri = AMQPUri {
-            scheme: if self.opts.ssl { AMQPScheme::AMQPS } else { AMQPScheme::AMQP },
+            scheme: if self.opts.ssl {
+                AMQPScheme::AMQPS
+            } else {
+                AMQPScheme::AMQP
+            },
             authority: AMQPAuthority {
                 userinfo: AMQPUserInfo {
                     username: host.username.clone().unwrap_or_else(|| "guest".into()),
                     password: host.password.clone().unwrap_or_else(|| "guest".into()),
                 },
-                host: if host.hostname.is_empty() { "localhost".into() } else { host.hostname.clone() },
+                host: if host.hostname.is_empty() {
+                    "localhost".into()
+                } else {
+                    host.hostname.clone()
+                },
                 port: host.port.unwrap_or(5672),
             },
             vhost: self.url.effective_vhost(),
@@ -206,7 +225,9 @@ impl Inner {
                 Ok(c)
             }
             Ok(Err(e)) => Err(format!("AMQP server on {where_} is unreachable: {e}")),
-            Err(_) => Err(format!("AMQP server on {where_} did not answer within {CONNECT_TIMEOUT:?}")),
+            Err(_) => Err(format!(
+                "AMQP server on {where_} did not answer within {CONNECT_TIMEOUT:?}"
+            )),
         }
     }
 
@@ -238,7 +259,12 @@ impl Inner {
 
     async fn sleep_backoff(&self, attempt: u32, deadline: Option<Instant>) {
         let o = &self.opts;
-        let mut wait = backoff(attempt, o.rabbit_retry_interval, o.rabbit_retry_backoff, o.rabbit_interval_max);
+        let mut wait = backoff(
+            attempt,
+            o.rabbit_retry_interval,
+            o.rabbit_retry_backoff,
+            o.rabbit_interval_max,
+        );
         if attempt == 0 && o.kombu_reconnect_delay > 0.0 {
             wait = wait.min(Duration::from_secs_f64(o.kombu_reconnect_delay));
         }
@@ -250,16 +276,20 @@ impl Inner {
     /// The live publishing channel, making one connection attempt when the old one died.
     async fn pub_channel(&self) -> Result<Arc<PubChannel>> {
         let mut guard = self.publisher.lock().await;
-        if let Some(pc) = guard.as_ref() {
-            if pc.connection.status().connected() && pc.channel.status().connected() {
-                return Ok(pc.clone());
-            }
+        if let Some(pc) = guard.as_ref()
+            && pc.connection.status().connected()
+            && pc.channel.status().connected()
+        {
+            return Ok(pc.clone());
         }
         if let Some(old) = guard.take() {
             let _ = old.connection.close(200, "reconnecting".into()).await;
         }
         let connection = self.connect_once().await.map_err(RpcError::Broker)?;
-        let channel = connection.create_channel().await.map_err(|e| RpcError::Broker(e.to_string()))?;
+        let channel = connection
+            .create_channel()
+            .await
+            .map_err(|e| RpcError::Broker(e.to_string()))?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await
@@ -278,24 +308,35 @@ impl Inner {
     /// Drops the publishing channel of `generation` so the next publish reconnects.
     async fn invalidate(&self, generation: u64) {
         let mut guard = self.publisher.lock().await;
-        if guard.as_ref().is_some_and(|pc| pc.generation == generation) {
-            if let Some(old) = guard.take() {
-                let _ = old.connection.close(200, "reconnecting".into()).await;
-            }
+        if guard.as_ref().is_some_and(|pc| pc.generation == generation)
+            && let Some(old) = guard.take()
+        {
+            let _ = old.connection.close(200, "reconnecting".into()).await;
         }
     }
 
     async fn publish_on(&self, pc: &PubChannel, p: &Publish) -> lapin::Result<PublishOutcome> {
         if let Destination::Exchange(x) = &p.destination {
-            let known = pc.declared_exchanges.lock().unwrap_or_else(|e| e.into_inner()).contains(&x.name);
+            let known = pc
+                .declared_exchanges
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&x.name);
             if !known {
                 declare_exchange(&pc.channel, x).await?;
-                pc.declared_exchanges.lock().unwrap_or_else(|e| e.into_inner()).insert(x.name.clone());
+                pc.declared_exchanges
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(x.name.clone());
             }
         }
         if let Some(q) = &p.ensure_queue {
             let key = (p.destination.name().to_string(), q.queue.name.clone());
-            let known = pc.declared_queues.lock().unwrap_or_else(|e| e.into_inner()).contains(&key);
+            let known = pc
+                .declared_queues
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&key);
             if !known {
                 declare_queue(&pc.channel, q).await?;
                 pc.declared_queues.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
@@ -315,7 +356,10 @@ impl Inner {
             .basic_publish(
                 ShortString::from(p.destination.name()),
                 ShortString::from(p.routing_key.as_str()),
-                BasicPublishOptions { mandatory: p.mandatory, immediate: false },
+                BasicPublishOptions {
+                    mandatory: p.mandatory,
+                    immediate: false,
+                },
                 &p.body,
                 props,
             )
@@ -324,7 +368,9 @@ impl Inner {
         match confirm {
             Confirmation::Ack(None) | Confirmation::NotRequested => Ok(PublishOutcome::Routed),
             Confirmation::Ack(Some(_)) => Ok(PublishOutcome::Unroutable),
-            Confirmation::Nack(_) => Err(lapin::Error::from(std::io::Error::other("the broker refused the message (nack)"))),
+            Confirmation::Nack(_) => Err(lapin::Error::from(std::io::Error::other(
+                "the broker refused the message (nack)",
+            ))),
         }
     }
 }
@@ -374,7 +420,11 @@ async fn declare_exchange(channel: &Channel, x: &ExchangeDecl) -> lapin::Result<
         .exchange_declare(
             ShortString::from(x.name.as_str()),
             kind,
-            ExchangeDeclareOptions { durable: x.durable, auto_delete: x.auto_delete, ..Default::default() },
+            ExchangeDeclareOptions {
+                durable: x.durable,
+                auto_delete: x.auto_delete,
+                ..Default::default()
+            },
             FieldTable::default(),
         )
         .await
@@ -384,7 +434,11 @@ async fn declare_queue(channel: &Channel, q: &QueueSpec) -> lapin::Result<()> {
     channel
         .queue_declare(
             ShortString::from(q.queue.name.as_str()),
-            QueueDeclareOptions { durable: q.queue.durable, auto_delete: q.queue.auto_delete, ..Default::default() },
+            QueueDeclareOptions {
+                durable: q.queue.durable,
+                auto_delete: q.queue.auto_delete,
+                ..Default::default()
+            },
             field_table(&q.queue.arguments),
         )
         .await?;
@@ -511,12 +565,15 @@ async fn consumer_loop(
         }
     }
     if let Some(conn) = last_conn {
-        if !spec.delete_on_stop.is_empty() {
-            if let Ok(ch) = conn.create_channel().await {
-                for q in &spec.delete_on_stop {
-                    if let Err(e) = ch.queue_delete(ShortString::from(q.as_str()), QueueDeleteOptions::default()).await {
-                        debug!(queue = %q, error = %e, "could not delete private queue");
-                    }
+        if !spec.delete_on_stop.is_empty()
+            && let Ok(ch) = conn.create_channel().await
+        {
+            for q in &spec.delete_on_stop {
+                if let Err(e) = ch
+                    .queue_delete(ShortString::from(q.as_str()), QueueDeleteOptions::default())
+                    .await
+                {
+                    debug!(queue = %q, error = %e, "could not delete private queue");
                 }
             }
         }
@@ -539,7 +596,10 @@ fn tls_config(url: &TransportUrl, opts: &RabbitOptions) -> Result<Option<OwnedTL
         _ => None,
     };
     let identity = match (&opts.ssl_cert_file, &opts.ssl_key_file) {
-        (Some(c), Some(k)) if !c.is_empty() && !k.is_empty() => Some(OwnedIdentity::PKCS8 { pem: read(c)?, key: read(k)? }),
+        (Some(c), Some(k)) if !c.is_empty() && !k.is_empty() => Some(OwnedIdentity::PKCS8 {
+            pem: read(c)?,
+            key: read(k)?,
+        }),
         _ => None,
     };
     Ok(Some(OwnedTLSConfig { identity, cert_chain }))

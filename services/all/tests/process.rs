@@ -1,0 +1,102 @@
+//! `sahara-all` as an operator runs it: a config file, a port, a log directory, SIGTERM.
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(conf: &std::path::Path) -> Running {
+    Running(
+        Command::new(env!("CARGO_BIN_EXE_sahara-all"))
+            .args(["--config-file", conf.to_str().unwrap()])
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn serves_version_discovery_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let conf = dir.path().join("sahara.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nlog_dir = {}\ndebug = True\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let mut proc = start(&conf);
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let resp = loop {
+        match client.get(format!("http://127.0.0.1:{port}/")).send() {
+            Ok(r) => break r,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("sahara-all never answered: {e}"),
+        }
+    };
+    assert_eq!(resp.status().as_u16(), 300);
+    let body: serde_json::Value = resp.json().unwrap();
+    assert_eq!(body["versions"][2]["id"], "v2");
+    let hc = client
+        .get(format!("http://127.0.0.1:{port}/healthcheck"))
+        .send()
+        .unwrap();
+    assert_eq!(hc.status().as_u16(), 200);
+
+    let pid = proc.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = proc.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "sahara-all did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let log = std::fs::read_to_string(dir.path().join("sahara-all.log")).unwrap();
+    let first = log.lines().next().unwrap();
+    // oslo.log's shape: "YYYY-MM-DD HH:MM:SS.mmm <pid> LEVEL <logger> [-] message"
+    let fields: Vec<&str> = first.splitn(6, ' ').collect();
+    assert_eq!(fields[2], pid, "{first}");
+    assert!(log.contains("listening"), "{log}");
+    assert!(
+        log.contains("fake://"),
+        "the embedded default uses the in-process transport: {log}"
+    );
+}
+
+#[test]
+fn bad_configuration_fails_fast_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("sahara.conf");
+    std::fs::write(&conf, "[DEFAULT]\nport = eighty\n").unwrap();
+    let mut proc = start(&conf);
+    let status = proc.0.wait().unwrap();
+    assert!(!status.success());
+    let mut err = String::new();
+    proc.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("port") && err.contains("eighty"), "{err}");
+}

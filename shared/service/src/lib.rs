@@ -1,0 +1,64 @@
+//! Process bootstrap shared by the Sahara binaries: the oslo-style command line
+//! (`--config-file`, `--config-dir`), loading `sahara.conf`, starting logging and
+//! tracing, and waiting for SIGTERM/SIGINT.
+
+use sahara_config::{ConfigArgs, ConfigError, ConfigOpts};
+use sahara_telemetry::{TelemetryError, TelemetryGuard, TelemetryOptions};
+
+/// The command line every Sahara service accepts.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(version, about)]
+pub struct ServiceArgs {
+    /// `--config-file` / `--config-dir`, in the order given (later files win).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Why a service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration could not be read or is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Logging or tracing could not be set up.
+    #[error(transparent)]
+    Telemetry(#[from] TelemetryError),
+}
+
+/// A started process: its configuration and the telemetry guard (flushes on drop).
+pub struct Started {
+    /// The loaded configuration.
+    pub conf: ConfigOpts,
+    /// Keeps logging and trace export alive.
+    pub telemetry: TelemetryGuard,
+}
+
+/// Loads the configuration named on the command line (or found where oslo looks for
+/// `sahara.conf`), then starts logging and tracing for `service`.
+pub fn start(service: &str, args: &ServiceArgs) -> Result<Started, StartError> {
+    let conf = ConfigOpts::load(&args.config)?;
+    if let Some(problem) = conf.validate().into_iter().next() {
+        return Err(problem.into());
+    }
+    let telemetry = sahara_telemetry::init(&TelemetryOptions::from_conf(service, &conf)?)?;
+    let files: Vec<_> = conf.config_files().collect();
+    tracing::info!(service, ?files, "starting");
+    conf.log_opt_values();
+    Ok(Started { conf, telemetry })
+}
+
+/// Completes on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM");
+            return std::future::pending().await;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received, stopping"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received, stopping"),
+    }
+}
