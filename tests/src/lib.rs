@@ -2,6 +2,7 @@
 //! Python peers, and driving `oslo_peer.py` (real oslo.messaging) as server, client,
 //! notifier and listener.
 
+pub mod broker;
 pub mod oslo;
 
 use std::path::PathBuf;

@@ -2,38 +2,18 @@
 //! listeners and clients reconnect by themselves, casts sent during the outage are
 //! delivered once it is back, calls are answered or time out, and nothing hangs.
 //!
-//! It stops the machine's broker, so it is ignored by default; `scripts/test` runs it
-//! alone after everything else (`cargo nextest run --run-ignored only -E 'test(broker_restart)'`).
+//! The test restarts a private RabbitMQ node of its own, never the machine's broker.
 
 use sahara_rpc::notify::{NotificationListener, NotificationResult, Notifier, NotifyDriver, Priority};
-use sahara_rpc::testing::{delete_matching, rabbit_url};
 use sahara_rpc::{Endpoint, RequestContext, RpcClient, RpcServer, Target, Transport, TransportOptions};
+use sahara_tests::broker::PrivateBroker;
 use sahara_tests::oslo::{PeerConfig, PeerProcess};
 use sahara_tests::unique_id;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
-
-fn rabbitmqctl(action: &str) {
-    let out = Command::new("rabbitmqctl").arg(action).output().expect("rabbitmqctl");
-    assert!(
-        out.status.success(),
-        "rabbitmqctl {action}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Starts the broker's application again however the test ends.
-struct BrokerGuard;
-
-impl Drop for BrokerGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("rabbitmqctl").arg("start_app").output();
-    }
-}
 
 async fn wait_until(secs: u64, what: &str, f: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -43,9 +23,18 @@ async fn wait_until(secs: u64, what: &str, f: impl Fn() -> bool) {
     }
 }
 
+/// Fails the test with `what` when `fut` takes longer than `secs`: nothing may hang.
+async fn within<T>(secs: u64, what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(secs), fut)
+        .await
+        .unwrap_or_else(|_| panic!("hung: {what}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "stops and restarts the machine's RabbitMQ; scripts/test runs it alone, last"]
 async fn broker_restart_loses_nothing() {
+    let broker = Arc::new(tokio::task::spawn_blocking(PrivateBroker::start).await.unwrap());
+    let rabbit_url = broker.url();
+    let rabbit_url = || rabbit_url.clone();
     let id = unique_id();
     let exchange = format!("itest_x_{id}");
     let topic = format!("itest_t_{id}");
@@ -111,8 +100,10 @@ async fn broker_restart_loses_nothing() {
     }
     wait_until(10, "casts before the restart", || received.lock().unwrap().len() == 5).await;
 
-    let guard = BrokerGuard;
-    tokio::task::spawn_blocking(|| rabbitmqctl("stop_app")).await.unwrap();
+    let b = broker.clone();
+    within(60, "stop_app", tokio::task::spawn_blocking(move || b.stop_app()))
+        .await
+        .unwrap();
     let outage_started = Instant::now();
 
     // During the outage: casts block until the broker is back, then go out.
@@ -132,10 +123,13 @@ async fn broker_restart_loses_nothing() {
     // A hurried call fails with a timeout in its own time instead of hanging.
     let hurried = client.clone().with_timeout(Duration::from_secs(2));
     let started = Instant::now();
-    let err = hurried
-        .call(&ctx, "echo", json!({"value": "hurried"}))
-        .await
-        .unwrap_err();
+    let err = within(
+        30,
+        "a call while the broker is down",
+        hurried.call(&ctx, "echo", json!({"value": "hurried"})),
+    )
+    .await
+    .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     assert!(
         started.elapsed() < Duration::from_secs(6),
@@ -144,8 +138,10 @@ async fn broker_restart_loses_nothing() {
     );
 
     tokio::time::sleep(Duration::from_secs(3).saturating_sub(outage_started.elapsed())).await;
-    tokio::task::spawn_blocking(|| rabbitmqctl("start_app")).await.unwrap();
-    drop(guard);
+    let b = broker.clone();
+    within(60, "start_app", tokio::task::spawn_blocking(move || b.start_app()))
+        .await
+        .unwrap();
     let outage = outage_started.elapsed();
 
     tokio::time::timeout(Duration::from_secs(90), casts)
@@ -164,8 +160,23 @@ async fn broker_restart_loses_nothing() {
     assert!(got.values().all(|c| *c == 1), "each cast exactly once: {got:?}");
 
     // Everything works again: calls, notifications, and the Python peer.
-    assert_eq!(client.call(&ctx, "echo", json!({"value": 1})).await.unwrap(), json!(1));
-    notifier.info(Some(&ctx), "after.restart", json!({})).await.unwrap();
+    assert_eq!(
+        within(
+            60,
+            "a call after the restart",
+            client.call(&ctx, "echo", json!({"value": 1}))
+        )
+        .await
+        .unwrap(),
+        json!(1)
+    );
+    within(
+        60,
+        "a notification after the restart",
+        notifier.info(Some(&ctx), "after.restart", json!({})),
+    )
+    .await
+    .unwrap();
     wait_until(30, "a notification after the restart", || {
         notes.lock().unwrap().iter().any(|e| e == "after.restart")
     })
@@ -179,9 +190,14 @@ async fn broker_restart_loses_nothing() {
     eprintln!("broker outage lasted {outage:?}; everything recovered");
 
     tokio::task::spawn_blocking(move || py.stop()).await.unwrap();
-    listener.stop().await;
-    server.stop().await;
-    server_t.shutdown().await;
-    client_t.shutdown().await;
-    delete_matching(&id).await;
+    within(60, "stopping the listener", listener.stop()).await;
+    within(60, "stopping the server", server.stop()).await;
+    within(60, "transport shutdown", server_t.shutdown()).await;
+    within(60, "transport shutdown", client_t.shutdown()).await;
+    let left: Vec<String> = broker
+        .queue_names()
+        .into_iter()
+        .filter(|q| q.starts_with("reply_") || q.contains("_fanout_"))
+        .collect();
+    assert!(left.is_empty(), "private queues left behind: {left:?}");
 }

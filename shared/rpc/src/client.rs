@@ -135,8 +135,15 @@ impl RpcClient {
         let span = info_span!("rpc.call", rpc.method = %method, rpc.topic = %self.target.topic,
                               rpc.server = self.target.server.as_deref().unwrap_or(""), msg_id = tracing::field::Empty);
         async move {
-            let waiter = self.transport.reply_waiter().await?;
+            // Everything, including waiting for the reply queue while the broker is down,
+            // happens within the call's timeout.
+            let deadline = Instant::now() + timeout;
             let msg_id = new_hex_id();
+            let waiter = self.transport.reply_waiter().await?;
+            match tokio::time::timeout_at(deadline, waiter.wait_ready()).await {
+                Ok(ready) => ready?,
+                Err(_) => return Err(RpcError::Timeout { msg_id }),
+            }
             tracing::Span::current().record("msg_id", msg_id.as_str());
             sahara_telemetry::inject_current(&mut context);
             let request = Request {
@@ -157,7 +164,6 @@ impl RpcClient {
                 waiter,
                 msg_id: msg_id.clone(),
             };
-            let deadline = Instant::now() + timeout;
             let expiration_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
             match self
                 .publish_request(&request, Some(expiration_ms), RetryPolicy::until(deadline))

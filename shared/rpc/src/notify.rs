@@ -329,7 +329,8 @@ impl NotificationListener {
             prefetch: transport.options().rabbit.rabbit_qos_prefetch_count,
             delete_on_stop: Vec::new(),
         };
-        let (mut rx, consumer) = transport.inner.driver.consume(spec).await?.split();
+        let (mut rx, consumer) = transport.inner.driver.consume(spec)?.split();
+        consumer.wait_ready().await?;
         let handler = Arc::new(handler);
         let pump = tokio::spawn(async move {
             let mut seen = crate::message::DuplicateFilter::default();

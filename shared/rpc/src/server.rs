@@ -9,6 +9,7 @@ use crate::failure::RemoteError;
 use crate::message::{CallInfo, DuplicateFilter, Reply, Request, deserialize_msg, new_hex_id, serialize_msg};
 use crate::target::Target;
 use crate::transport::Transport;
+use futures_util::FutureExt;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -66,7 +67,8 @@ impl RpcServer {
             prefetch: transport.options().rabbit.rabbit_qos_prefetch_count,
             delete_on_stop: vec![fanout_name],
         };
-        let (mut rx, consumer) = transport.inner.driver.consume(spec).await?.split();
+        let (mut rx, consumer) = transport.inner.driver.consume(spec)?.split();
+        consumer.wait_ready().await?;
         let slot_count = u32::try_from(transport.options().executor_thread_pool_size.max(1)).unwrap_or(u32::MAX);
         let slots = Arc::new(Semaphore::new(slot_count as usize));
         let shared = Arc::new(Shared {
@@ -77,17 +79,18 @@ impl RpcServer {
         });
         let pump_slots = slots.clone();
         let pump = tokio::spawn(async move {
-            let mut seen = DuplicateFilter::default();
+            // The pump only hands deliveries out; acknowledging, decoding and dispatching
+            // happen in each request's own task, so no request waits for another's I/O.
+            let seen = Arc::new(Mutex::new(DuplicateFilter::default()));
             while let Some(delivery) = rx.recv().await {
-                let Some(request) = accept(delivery, &mut seen).await else {
-                    continue;
-                };
                 let Ok(permit) = pump_slots.clone().acquire_owned().await else {
                     break;
                 };
-                let shared = shared.clone();
+                let (shared, seen) = (shared.clone(), seen.clone());
                 tokio::spawn(async move {
-                    handle(shared, request).await;
+                    if let Some(request) = accept(delivery, &seen) {
+                        handle(shared, request).await;
+                    }
                     drop(permit);
                 });
             }
@@ -118,8 +121,8 @@ impl RpcServer {
 }
 
 /// Acknowledges (before dispatch, as oslo does), decodes and de-duplicates a delivery.
-async fn accept(delivery: Delivery, seen: &mut DuplicateFilter) -> Option<Request> {
-    if let Err(e) = delivery.acker.ack().await {
+fn accept(delivery: Delivery, seen: &Mutex<DuplicateFilter>) -> Option<Request> {
+    if let Err(e) = delivery.acker.ack_nowait() {
         warn!(error = %e, "Discarding RPC request due to failed acknowledge");
         return None;
     }
@@ -130,7 +133,11 @@ async fn accept(delivery: Delivery, seen: &mut DuplicateFilter) -> Option<Reques
             return None;
         }
     };
-    if !seen.check_and_add(&request.unique_id) {
+    if !seen
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .check_and_add(&request.unique_id)
+    {
         warn!(unique_id = %request.unique_id, method = %request.method, "ignoring duplicate message");
         return None;
     }
@@ -138,7 +145,7 @@ async fn accept(delivery: Delivery, seen: &mut DuplicateFilter) -> Option<Reques
 }
 
 /// Dispatches one request, with call-monitor heartbeats, and replies to calls.
-async fn handle(shared: Arc<Shared>, request: Request) {
+async fn handle(shared: Arc<Shared>, mut request: Request) {
     let span = info_span!("rpc.dispatch", rpc.method = %request.method, rpc.topic = %shared.topic,
                           msg_id = request.call.as_ref().map(|c| c.msg_id.as_str()).unwrap_or(""),
                           request_id = request.context.get("request_id").and_then(|v| v.as_str()).unwrap_or(""));
@@ -147,7 +154,7 @@ async fn handle(shared: Arc<Shared>, request: Request) {
         let ctx = RequestContext::from_dict(&request.context);
         let outcome = match lookup(&shared.endpoints, &request) {
             Ok(method) => {
-                let work = tokio::spawn(method(ctx, request.args.clone()));
+                let work = std::panic::AssertUnwindSafe(method(ctx, std::mem::take(&mut request.args))).catch_unwind();
                 run_with_heartbeat(&shared, request.call.as_ref(), work).await
             }
             Err(e) => Err(e),
@@ -186,8 +193,9 @@ async fn handle(shared: Arc<Shared>, request: Request) {
 async fn run_with_heartbeat(
     shared: &Shared,
     call: Option<&CallInfo>,
-    mut work: tokio::task::JoinHandle<crate::dispatcher::MethodResult>,
+    work: impl std::future::Future<Output = std::thread::Result<crate::dispatcher::MethodResult>>,
 ) -> crate::dispatcher::MethodResult {
+    let mut work = std::pin::pin!(work);
     let interval = call
         .and_then(|c| c.call_monitor_timeout)
         .map(|t| (t.trunc() as i64) / 2);
@@ -212,8 +220,8 @@ async fn run_with_heartbeat(
         }
         _ => work.await,
     };
-    joined.unwrap_or_else(|e| {
-        error!(error = %e, "RPC method panicked");
+    joined.unwrap_or_else(|_| {
+        error!("RPC method panicked");
         Err(RemoteError::builtin(
             "RuntimeError",
             "internal error while handling the request",

@@ -3,7 +3,9 @@
 
 use crate::driver::fake::FakeDriver;
 use crate::driver::rabbit::RabbitDriver;
-use crate::driver::{Binding, ConsumerHandle, ConsumerSpec, Driver, ExchangeDecl, ExchangeKind, QueueDecl, QueueSpec};
+use crate::driver::{
+    Binding, ConsumerHandle, ConsumerSpec, Driver, ExchangeDecl, ExchangeKind, QueueDecl, QueueSpec, Readiness,
+};
 use crate::error::Result;
 use crate::message::{DuplicateFilter, Reply, deserialize_msg, new_hex_id};
 use crate::options::TransportOptions;
@@ -162,6 +164,7 @@ pub(crate) struct ReplyWaiter {
     /// The reply queue name sent as `_reply_q`.
     pub queue: String,
     waiters: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Reply>>>>,
+    ready: tokio::sync::watch::Receiver<Readiness>,
     handle: tokio::sync::Mutex<Option<ConsumerHandle>>,
 }
 
@@ -186,44 +189,49 @@ impl ReplyWaiter {
             prefetch: r.rabbit_qos_prefetch_count,
             delete_on_stop: vec![queue.clone()],
         };
-        let (mut rx, handle) = transport.inner.driver.consume(spec).await?.split();
+        let (mut rx, handle) = transport.inner.driver.consume(spec)?.split();
         let waiters: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Reply>>>> = Arc::default();
         let routes = waiters.clone();
         tokio::spawn(async move {
             let mut seen = DuplicateFilter::default();
             while let Some(delivery) = rx.recv().await {
-                if let Err(e) = delivery.acker.ack().await {
+                // Route first, acknowledge after: the caller is not kept waiting for the
+                // acknowledgement's trip through the connection's I/O loop.
+                match deserialize_msg(&delivery.body).and_then(|m| Reply::from_map(&m)) {
+                    Ok(reply) if !seen.check_and_add(&reply.unique_id) => {
+                        debug!(msg_id = %reply.msg_id, "dropping a duplicate reply");
+                    }
+                    Ok(reply) => {
+                        let sender = routes
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get(&reply.msg_id)
+                            .cloned();
+                        match sender {
+                            Some(s) => {
+                                let _ = s.send(reply);
+                            }
+                            None => info!(msg_id = %reply.msg_id, "No calling threads waiting for msg_id"),
+                        }
+                    }
+                    Err(e) => warn!(error = %e, "dropping a malformed reply"),
+                }
+                if let Err(e) = delivery.acker.ack_nowait() {
                     debug!(error = %e, "could not acknowledge a reply");
-                }
-                let reply = match deserialize_msg(&delivery.body).and_then(|m| Reply::from_map(&m)) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        warn!(error = %e, "dropping a malformed reply");
-                        continue;
-                    }
-                };
-                if !seen.check_and_add(&reply.unique_id) {
-                    debug!(msg_id = %reply.msg_id, "dropping a duplicate reply");
-                    continue;
-                }
-                let sender = routes
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&reply.msg_id)
-                    .cloned();
-                match sender {
-                    Some(s) => {
-                        let _ = s.send(reply);
-                    }
-                    None => info!(msg_id = %reply.msg_id, "No calling threads waiting for msg_id"),
                 }
             }
         });
         Ok(ReplyWaiter {
             queue,
             waiters,
+            ready: handle.readiness(),
             handle: tokio::sync::Mutex::new(Some(handle)),
         })
+    }
+
+    /// Waits until the reply queue is declared (the broker may be down for a while).
+    pub async fn wait_ready(&self) -> Result<()> {
+        crate::driver::wait_ready(self.ready.clone()).await
     }
 
     /// Registers a call waiting for replies to `msg_id`.

@@ -265,6 +265,81 @@ async fn rabbit_cast_to_missing_server_is_undeliverable() {
     .await;
 }
 
+/// The first host of a multi-host URL is down: the transport fails over to the next one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rabbit_fails_over_to_the_next_host() {
+    with_env(|mut env| async move {
+        let dead = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let live = rabbit_url();
+        let live_host = live.split_once("://").unwrap().1.trim_end_matches('/');
+        env.url = format!("rabbit://guest:guest@127.0.0.1:{dead},{live_host}/");
+        env.options.rabbit.kombu_failover_strategy = "round-robin".into();
+        let t = env.transport();
+        let s = RpcServer::start(
+            &t,
+            Target::topic(&env.topic).with_server("f"),
+            vec![endpoint("f", "1.0", Arc::default())],
+        )
+        .await
+        .unwrap();
+        let client = RpcClient::new(&t, Target::topic(&env.topic)).with_timeout(Duration::from_secs(30));
+        assert_eq!(
+            client.call(&ctx(), "echo", json!({"value": "failover"})).await.unwrap(),
+            json!("failover")
+        );
+        s.stop().await;
+        t.shutdown().await;
+    })
+    .await;
+}
+
+/// Our connections negotiate oslo's 60 s AMQP heartbeat and name themselves as oslo does
+/// (`<program>:<pid>:<uuid>`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rabbit_connections_have_heartbeats_and_oslo_names() {
+    with_env(|env| async move {
+        let t = env.transport();
+        let s = RpcServer::start(
+            &t,
+            Target::topic(&env.topic).with_server("hb"),
+            vec![endpoint("hb", "1.0", Arc::default())],
+        )
+        .await
+        .unwrap();
+        RpcClient::new(&t, Target::topic(&env.topic))
+            .call(&ctx(), "echo", json!({"value": 1}))
+            .await
+            .unwrap();
+        let prefix = format!(
+            "{}:{}:",
+            std::env::args()
+                .next()
+                .map(|a| a.rsplit('/').next().unwrap_or_default().to_string())
+                .unwrap(),
+            std::process::id()
+        );
+        let ours: Vec<Value> = rabbitmqctl_list("connections", &["timeout", "client_properties"])
+            .into_iter()
+            .filter(|c| {
+                c["client_properties"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p[0] == "connection_name" && p[2].as_str().is_some_and(|n| n.starts_with(&prefix)))
+            })
+            .collect();
+        assert!(ours.len() >= 3, "publisher, server and reply connections: {ours:?}");
+        assert!(ours.iter().all(|c| c["timeout"] == 60), "{ours:?}");
+        s.stop().await;
+        t.shutdown().await;
+    })
+    .await;
+}
+
 /// Options built from defaults mirror oslo.messaging's.
 #[test]
 fn defaults_are_oslos() {

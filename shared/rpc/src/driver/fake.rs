@@ -105,7 +105,8 @@ impl FakeDriver {
                 state.delete_queue(name);
             }
         });
-        Ok(Consumer::new(rx, stop_tx, task))
+        let (_ready_tx, ready_rx) = watch::channel(super::Readiness::Ready);
+        Ok(Consumer::new(rx, stop_tx, ready_rx, task))
     }
 }
 

@@ -205,6 +205,17 @@ impl Acker {
         }
     }
 
+    /// Sends the acknowledgement without waiting for the connection's I/O loop to pass it
+    /// on (lapin queues the command on the first poll; the rest only reports back). Fails
+    /// only when the channel is already gone, and then the broker redelivers.
+    pub fn ack_nowait(&self) -> Result<()> {
+        use futures_util::FutureExt;
+        match self.ack().now_or_never() {
+            Some(Err(e)) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Returns the message to its queue.
     pub async fn requeue(&self) -> Result<()> {
         match self {
@@ -224,45 +235,78 @@ impl Acker {
     }
 }
 
-/// A running consumer: deliveries arrive on `recv` until it is stopped.
+/// Whether a consumer has declared its queues and is consuming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// Not connected yet (broker unreachable, or still connecting).
+    Pending,
+    /// Declared and consuming (at least once; reconnections happen behind the scenes).
+    Ready,
+    /// The broker refused the declarations; the consumer gave up.
+    Failed(String),
+}
+
+/// A running consumer: deliveries arrive on its receiver until it is stopped.
 pub struct Consumer {
     rx: mpsc::Receiver<Delivery>,
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+    handle: ConsumerHandle,
 }
 
 impl Consumer {
     pub(crate) fn new(
         rx: mpsc::Receiver<Delivery>,
         stop: watch::Sender<bool>,
+        ready: watch::Receiver<Readiness>,
         task: tokio::task::JoinHandle<()>,
     ) -> Self {
-        Consumer { rx, stop, task }
+        Consumer {
+            rx,
+            handle: ConsumerHandle { stop, ready, task },
+        }
     }
 
     /// Splits into the receiving half and a handle that stops the consumer.
     pub fn split(self) -> (mpsc::Receiver<Delivery>, ConsumerHandle) {
-        (
-            self.rx,
-            ConsumerHandle {
-                stop: self.stop,
-                task: self.task,
-            },
-        )
+        (self.rx, self.handle)
     }
 }
 
-/// Stops a consumer whose receiving half lives elsewhere.
+/// Controls a consumer whose receiving half lives elsewhere.
 pub struct ConsumerHandle {
     stop: watch::Sender<bool>,
+    ready: watch::Receiver<Readiness>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl ConsumerHandle {
+    /// Waits until the consumer's queues are declared (as long as the broker takes to be
+    /// reachable); fails when the broker refused them.
+    pub async fn wait_ready(&self) -> Result<()> {
+        wait_ready(self.readiness()).await
+    }
+
+    /// A watch on the consumer's readiness.
+    pub fn readiness(&self) -> watch::Receiver<Readiness> {
+        self.ready.clone()
+    }
+
     /// Cancels the consumer, deletes its private queues and closes its connection.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// Waits until `ready` leaves `Pending`; `Failed` becomes an error.
+pub async fn wait_ready(mut ready: watch::Receiver<Readiness>) -> Result<()> {
+    let state = ready
+        .wait_for(|r| *r != Readiness::Pending)
+        .await
+        .map_err(|_| crate::RpcError::Shutdown)?
+        .clone();
+    match state {
+        Readiness::Failed(e) => Err(crate::RpcError::Broker(e)),
+        _ => Ok(()),
     }
 }
 
@@ -283,10 +327,11 @@ impl Driver {
         }
     }
 
-    /// Declares the spec's queues and starts consuming; returns once they exist.
-    pub async fn consume(&self, spec: ConsumerSpec) -> Result<Consumer> {
+    /// Starts a consumer of the spec's queues; it declares them as soon as the broker is
+    /// reachable (see [`ConsumerHandle::wait_ready`]) and again after every reconnection.
+    pub fn consume(&self, spec: ConsumerSpec) -> Result<Consumer> {
         match self {
-            Driver::Rabbit(d) => d.consume(spec).await,
+            Driver::Rabbit(d) => Ok(d.consume(spec)),
             Driver::Fake(d) => d.consume(spec),
         }
     }

@@ -8,7 +8,7 @@
 
 use super::{
     Acker, ArgValue, Consumer, ConsumerSpec, Delivery, Destination, ExchangeDecl, ExchangeKind, Publish,
-    PublishOutcome, QueueSpec, RetryPolicy, backoff,
+    PublishOutcome, QueueSpec, Readiness, RetryPolicy, backoff,
 };
 use crate::error::{Result, RpcError};
 use crate::options::RabbitOptions;
@@ -27,7 +27,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
@@ -144,21 +144,13 @@ impl RabbitDriver {
         }
     }
 
-    /// Starts a supervised consumer and waits until its queues are declared.
-    pub async fn consume(&self, spec: ConsumerSpec) -> Result<Consumer> {
+    /// Starts a supervised consumer; its readiness says when the queues are declared.
+    pub fn consume(&self, spec: ConsumerSpec) -> Consumer {
         let (tx, rx) = mpsc::channel(256);
         let (stop_tx, stop_rx) = watch::channel(false);
-        let (ready_tx, ready_rx) = oneshot::channel();
+        let (ready_tx, ready_rx) = watch::channel(Readiness::Pending);
         let task = tokio::spawn(consumer_loop(self.inner.clone(), spec, tx, stop_rx, ready_tx));
-        match ready_rx.await {
-            Ok(Ok(())) => Ok(Consumer::new(rx, stop_tx, task)),
-            Ok(Err(e)) => {
-                let _ = stop_tx.send(true);
-                let _ = task.await;
-                Err(e)
-            }
-            Err(_) => Err(RpcError::Shutdown),
-        }
+        Consumer::new(rx, stop_tx, ready_rx, task)
     }
 
     /// Closes the publishing connection; consumers close when stopped.
@@ -485,9 +477,8 @@ async fn consumer_loop(
     spec: ConsumerSpec,
     tx: mpsc::Sender<Delivery>,
     mut stop: watch::Receiver<bool>,
-    ready: oneshot::Sender<Result<()>>,
+    ready: watch::Sender<Readiness>,
 ) {
-    let mut ready = Some(ready);
     let mut attempt = 0u32;
     let mut last_conn: Option<Connection> = None;
     'outer: loop {
@@ -498,14 +489,10 @@ async fn consumer_loop(
             c = inner.connect(RetryPolicy::FOREVER) => c,
             _ = stop.changed() => break,
         };
-        let conn = match conn {
-            Ok(c) => c,
-            Err(e) => {
-                if let Some(r) = ready.take() {
-                    let _ = r.send(Err(e));
-                }
-                return;
-            }
+        let Ok(conn) = conn else {
+            // Only a shutdown of the transport ends the forever-retrying connect.
+            let _ = ready.send(Readiness::Failed("the transport is shut down".into()));
+            return;
         };
         match setup_consumers(&conn, &spec).await {
             Ok((_channel, consumers)) => {
@@ -513,9 +500,7 @@ async fn consumer_loop(
                     info!(consumer = %spec.name, "consumer re-established after reconnection");
                 }
                 attempt = 0;
-                if let Some(r) = ready.take() {
-                    let _ = r.send(Ok(()));
-                }
+                ready.send_replace(Readiness::Ready);
                 let mut merged = futures_util::stream::select_all(consumers);
                 loop {
                     tokio::select! {
@@ -546,8 +531,8 @@ async fn consumer_loop(
             Err(e) => {
                 if is_permanent(&e) {
                     warn!(consumer = %spec.name, error = %e, "the broker refused the consumer's declarations");
-                    if let Some(r) = ready.take() {
-                        let _ = r.send(Err(RpcError::Broker(e.to_string())));
+                    if *ready.borrow() == Readiness::Pending {
+                        ready.send_replace(Readiness::Failed(e.to_string()));
                         let _ = conn.close(200, "declaration refused".into()).await;
                         return;
                     }
