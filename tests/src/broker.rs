@@ -26,8 +26,10 @@ fn free_port() -> u16 {
 }
 
 impl PrivateBroker {
-    /// Starts a node and waits until it accepts AMQP connections.
+    /// Starts a node and waits until it accepts AMQP connections. Nodes left behind by
+    /// test processes that died (their owner pid is gone) are stopped and removed first.
     pub fn start() -> PrivateBroker {
+        reap_orphans();
         let id = &crate::unique_id()[..10];
         // rabbitmqctl's own distribution listener uses (dist port + 10000): keep clear of it.
         let (port, dist_port) = loop {
@@ -40,6 +42,7 @@ impl PrivateBroker {
         std::fs::create_dir_all(dir.join("mnesia")).unwrap();
         std::fs::create_dir_all(dir.join("log")).unwrap();
         std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
+        std::fs::write(dir.join("owner"), std::process::id().to_string()).unwrap();
         std::fs::write(
             dir.join("rabbitmq.conf"),
             format!("listeners.tcp.1 = 127.0.0.1:{port}\nloopback_users = none\n"),
@@ -79,9 +82,11 @@ impl PrivateBroker {
     fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);
         let d = |p: &str| self.dir.join(p).display().to_string();
-        c.env("RABBITMQ_NODENAME", &self.node)
-            .env("RABBITMQ_DIST_PORT", self.dist_port.to_string())
-            .env("RABBITMQ_MNESIA_BASE", d("mnesia"))
+        c.env("RABBITMQ_NODENAME", &self.node);
+        if self.dist_port != 0 {
+            c.env("RABBITMQ_DIST_PORT", self.dist_port.to_string());
+        }
+        c.env("RABBITMQ_MNESIA_BASE", d("mnesia"))
             .env("RABBITMQ_LOG_BASE", d("log"))
             .env("RABBITMQ_ENABLED_PLUGINS_FILE", d("enabled_plugins"))
             .env("RABBITMQ_CONFIG_FILE", d("rabbitmq"))
@@ -130,6 +135,32 @@ impl PrivateBroker {
             .skip_while(|l| *l == "name")
             .map(str::to_string)
             .collect()
+    }
+}
+
+/// Stops and removes private nodes whose owning test process no longer exists.
+fn reap_orphans() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(id) = name.strip_prefix("sahara-rmq-") else {
+            continue;
+        };
+        let owner = std::fs::read_to_string(entry.path().join("owner"))
+            .ok()
+            .and_then(|p| p.trim().parse::<u32>().ok());
+        if owner.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+            continue;
+        }
+        let orphan = PrivateBroker {
+            node: format!("sahara{id}@localhost"),
+            dir: entry.path(),
+            port: 0,
+            dist_port: 0,
+        };
+        drop(orphan); // stops the node (if it runs) and removes the directory
     }
 }
 
