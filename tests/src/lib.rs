@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    runtime_manifest_dir().join("..")
 }
 
 /// The reference material handed to the project (`../shared` beside the repository).
@@ -20,4 +20,12 @@ pub fn reference_dir() -> PathBuf {
 /// A fresh 32-hex id to keep a test's broker names apart from every other test's.
 pub fn unique_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The package directory, read when the test runs (cargo and nextest set it, and run tests
+/// from there): a compile-time path would point into whichever clone built a cached binary.
+fn runtime_manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().expect("current directory"))
 }

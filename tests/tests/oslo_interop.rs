@@ -3,7 +3,7 @@
 //! call-monitor heartbeats, notifications, quorum-queue declarations, trace context.
 
 use sahara_rpc::notify::{Notification, NotificationListener, NotificationResult, Notifier, NotifyDriver, Priority};
-use sahara_rpc::testing::{delete_matching, queues_matching, rabbit_url};
+use sahara_rpc::testing::{cleaned_up, queues_matching, rabbit_url};
 use sahara_rpc::{
     Endpoint, RabbitOptions, RemoteError, RequestContext, RpcClient, RpcServer, Target, Transport, TransportOptions,
 };
@@ -50,14 +50,9 @@ where
     F: FnOnce(Names) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    use futures_util::FutureExt;
     let names = Names::new();
     let id = names.id.clone();
-    let outcome = std::panic::AssertUnwindSafe(f(names)).catch_unwind().await;
-    delete_matching(&id).await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    cleaned_up(&id, f(names)).await;
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

@@ -13,7 +13,7 @@ use sahara_config::{
 
 fn fixtures_dir() -> PathBuf {
     // <repo>/shared/config -> <repo>/../shared/fixtures/kolla
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/kolla")
+    runtime_manifest_dir().join("../../../shared/fixtures/kolla")
 }
 
 fn find_expected(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -330,4 +330,12 @@ fn layering_through_the_command_line() {
         aio.parent().unwrap().join("config.json").canonicalize().unwrap()
     );
     assert_eq!(conf.find_file("no-such-file.yaml"), None);
+}
+
+/// The package directory, read when the test runs (cargo and nextest set it, and run tests
+/// from there): a compile-time path would point into whichever clone built a cached binary.
+fn runtime_manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().expect("current directory"))
 }

@@ -6,7 +6,7 @@ const REGENERATE: &str = "cargo run -p sahara-config --bin sahara-config-generat
                           --output-file etc/sahara/sahara.conf.sample";
 
 fn sample_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../etc/sahara/sahara.conf.sample")
+    runtime_manifest_dir().join("../../etc/sahara/sahara.conf.sample")
 }
 
 fn first_difference(a: &str, b: &str) -> String {
@@ -50,4 +50,12 @@ fn generator_binary_writes_the_same_text() {
 fn sample_parses_as_a_config_file_with_no_values_set() {
     let conf = sahara_config::ConfigOpts::from_ini_str(&sahara_config::generate_sample()).unwrap();
     assert!(conf.sections().values().all(|keys| keys.is_empty()));
+}
+
+/// The package directory, read when the test runs (cargo and nextest set it, and run tests
+/// from there): a compile-time path would point into whichever clone built a cached binary.
+fn runtime_manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().expect("current directory"))
 }

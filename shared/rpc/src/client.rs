@@ -146,19 +146,12 @@ impl RpcClient {
             }
             tracing::Span::current().record("msg_id", msg_id.as_str());
             sahara_telemetry::inject_current(&mut context);
-            let request = Request {
-                method: method.to_string(),
-                args,
-                namespace: self.target.namespace.clone(),
-                version: self.target.version.clone(),
-                call: Some(CallInfo {
-                    msg_id: msg_id.clone(),
-                    reply_q: waiter.queue.clone(),
-                    call_monitor_timeout: self.call_monitor_timeout.map(|d| d.as_secs_f64()),
-                }),
-                unique_id: new_hex_id(),
-                context,
+            let call = CallInfo {
+                msg_id: msg_id.clone(),
+                reply_q: waiter.queue.clone(),
+                call_monitor_timeout: self.call_monitor_timeout.map(|d| d.as_secs_f64()),
             };
+            let request = self.request(method, args, Some(call), context);
             let mut replies = waiter.listen(&msg_id);
             let _unlisten = Unlisten {
                 waiter,
@@ -222,15 +215,7 @@ impl RpcClient {
                               rpc.server = self.target.server.as_deref().unwrap_or(""), rpc.fanout = self.target.fanout);
         async move {
             sahara_telemetry::inject_current(&mut context);
-            let request = Request {
-                method: method.to_string(),
-                args,
-                namespace: self.target.namespace.clone(),
-                version: self.target.version.clone(),
-                call: None,
-                unique_id: new_hex_id(),
-                context,
-            };
+            let request = self.request(method, args, None, context);
             let retry = match self.retry {
                 Some(r) => RetryPolicy::attempts(r),
                 None => RetryPolicy::FOREVER,
@@ -241,6 +226,25 @@ impl RpcClient {
         }
         .instrument(span)
         .await
+    }
+
+    /// A request to this client's target.
+    fn request(
+        &self,
+        method: &str,
+        args: Map<String, Value>,
+        call: Option<CallInfo>,
+        context: Map<String, Value>,
+    ) -> Request {
+        Request {
+            method: method.to_string(),
+            args,
+            namespace: self.target.namespace.clone(),
+            version: self.target.version.clone(),
+            call,
+            unique_id: new_hex_id(),
+            context,
+        }
     }
 
     fn check_target(&self, method: &str) -> Result<()> {

@@ -87,3 +87,14 @@ pub async fn delete_matching(marker: &str) {
         .collect();
     delete(&queues, &exchanges).await;
 }
+
+/// Runs a test body, then deletes every queue and exchange whose name contains `marker`,
+/// also when the body panics (the panic is re-raised afterwards).
+pub async fn cleaned_up<F: std::future::Future<Output = ()>>(marker: &str, body: F) {
+    use futures_util::FutureExt;
+    let outcome = std::panic::AssertUnwindSafe(body).catch_unwind().await;
+    delete_matching(marker).await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

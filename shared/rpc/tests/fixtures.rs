@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use std::path::PathBuf;
 
 fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/oslo_messaging")
+    runtime_manifest_dir().join("../../../shared/fixtures/oslo_messaging")
 }
 
 fn load(name: &str) -> Value {
@@ -237,4 +237,12 @@ fn notifications_have_oslos_shape() {
     let mut ours = RequestContext::from_dict(&ctx);
     ours.auth_token = Some("secret-token".into());
     assert_eq!(ours.to_redacted_dict()["auth_token"], Value::Null);
+}
+
+/// The package directory, read when the test runs (cargo and nextest set it, and run tests
+/// from there): a compile-time path would point into whichever clone built a cached binary.
+fn runtime_manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().expect("current directory"))
 }

@@ -15,14 +15,9 @@ where
     F: FnOnce(Env) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    use futures_util::FutureExt;
     let env = Env::new(&rabbit_url());
     let marker = env.exchange.trim_start_matches("test_x_").to_string();
-    let outcome = std::panic::AssertUnwindSafe(f(env)).catch_unwind().await;
-    delete_matching(&marker).await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    cleaned_up(&marker, f(env)).await;
     assert!(queues_matching(&marker).is_empty(), "queues left behind");
 }
 
