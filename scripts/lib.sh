@@ -16,7 +16,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 # Installs the Debian packages the build and the tests need, when missing.
 ensure_packages() {
     local wanted=(pkg-config libssl-dev libsqlite3-dev libmariadb-dev libmariadb-dev-compat mold
-                  python3 python3-venv iproute2 procps curl)
+                  python3 python3-venv iproute2 procps curl mariadb-client)
     local missing=()
     for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

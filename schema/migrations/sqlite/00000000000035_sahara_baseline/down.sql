@@ -1,0 +1,20 @@
+-- Removes every table of the baseline, children first. Data is lost.
+DROP TABLE "plugin_data";
+DROP TABLE "cluster_health_checks";
+DROP TABLE "cluster_verifications";
+DROP TABLE "cluster_events";
+DROP TABLE "cluster_provision_steps";
+DROP TABLE "job_interface_arguments";
+DROP TABLE "libs_association";
+DROP TABLE "mains_association";
+DROP TABLE "job_executions";
+DROP TABLE "job_binary_internal";
+DROP TABLE "job_binaries";
+DROP TABLE "jobs";
+DROP TABLE "data_sources";
+DROP TABLE "templates_relations";
+DROP TABLE "instances";
+DROP TABLE "node_groups";
+DROP TABLE "clusters";
+DROP TABLE "node_group_templates";
+DROP TABLE "cluster_templates";
