@@ -1,0 +1,161 @@
+//! Sahara's conductor API (conductor/manager.py over db/sqlalchemy/api.py), one method per
+//! Sahara method, with the same defaults, project scoping, protection checks, cascades and
+//! errors. Results are Sahara's `to_dict()` forms as JSON objects.
+
+mod clusters;
+mod edp;
+mod events;
+mod plugins;
+mod templates;
+
+use crate::error::{ConductorError, Result};
+use crate::store::Store;
+use crate::store::query::{self, Filter, ListRequest, Page, Scope};
+use crate::store::tables::Table;
+use sahara_model::{ResourceKind, SaharaError};
+use sahara_rpc::RequestContext;
+use sahara_schema::DbConnection;
+use serde_json::{Map, Value};
+
+/// A JSON object.
+pub type Obj = Map<String, Value>;
+
+/// Settings of Sahara's that change what the conductor does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConductorSettings {
+    /// `[DEFAULT] job_binary_max_KB`: the largest internal job binary.
+    pub job_binary_max_kb: i64,
+    /// `[DEFAULT] disable_event_log`: provision step bookkeeping off.
+    pub disable_event_log: bool,
+}
+
+impl Default for ConductorSettings {
+    fn default() -> Self {
+        ConductorSettings {
+            job_binary_max_kb: 5120,
+            disable_event_log: false,
+        }
+    }
+}
+
+/// The conductor: Sahara's database API over the [`Store`].
+#[derive(Debug, Clone)]
+pub struct Conductor {
+    pub(crate) store: Store,
+    pub(crate) settings: ConductorSettings,
+}
+
+impl Conductor {
+    /// A conductor over `store`.
+    pub fn new(store: Store, settings: ConductorSettings) -> Self {
+        Conductor { store, settings }
+    }
+
+    /// The store (for tests and tools).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// What a context may see.
+pub(crate) fn scope(ctx: &RequestContext) -> Scope {
+    Scope {
+        tenant_id: ctx.project_id.clone(),
+        is_admin: ctx.is_admin,
+    }
+}
+
+/// The caller's project as a JSON value (`tenant_id` on created rows).
+pub(crate) fn tenant(ctx: &RequestContext) -> Option<String> {
+    ctx.project_id.clone()
+}
+
+/// A string field of a row.
+pub(crate) fn s<'a>(row: &'a Obj, key: &str) -> Option<&'a str> {
+    row.get(key).and_then(Value::as_str)
+}
+
+/// The row `id` of `table` visible in `scope`, or Sahara's NotFoundException for `kind`.
+pub(crate) fn must_get(
+    c: &mut DbConnection,
+    table: &Table,
+    scope: &Scope,
+    kind: ResourceKind,
+    id: &str,
+) -> Result<Obj> {
+    query::get(c, table, scope, id)?.ok_or_else(|| SaharaError::not_found(kind, id).into())
+}
+
+/// Turns a unique-key violation into Sahara's DBDuplicateEntry for `kind`, and foreign-key
+/// violations into DeletionFailed when deleting (`deleting` names the object).
+pub(crate) fn map_write_error(e: ConductorError, kind: ResourceKind, table: &str) -> ConductorError {
+    if let ConductorError::Diesel(d) = &e
+        && let Some(dup) = sahara_schema::is_duplicate(d)
+    {
+        let cols = dup.columns_in(table);
+        let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+        return SaharaError::db_duplicate(kind, &cols).into();
+    }
+    e
+}
+
+/// Whether a write failed because our own earlier attempt already committed it (the
+/// connection was lost after the commit): a duplicate primary key on a retry.
+pub(crate) fn already_written(e: &ConductorError, attempt: u32) -> bool {
+    attempt > 0
+        && matches!(e, ConductorError::Diesel(d)
+            if sahara_schema::is_duplicate(d).is_some_and(|dup| dup.key.as_deref() == Some("PRIMARY") || dup.columns.iter().any(|c| c == "id")))
+}
+
+/// Sahara's list arguments out of `**kwargs`: `limit`, `marker`, `sort_by` are taken out,
+/// the rest become filters (regex on `regex_cols` when asked and on MySQL).
+pub(crate) fn list_request(
+    kwargs: &Obj,
+    regex_search: bool,
+    regex_cols: &[&str],
+    backend: sahara_schema::Backend,
+) -> Result<ListRequest> {
+    let mut filters = kwargs.clone();
+    let limit =
+        match filters.remove("limit") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(Value::String(s)) => Some(s.trim().parse::<i64>().map_err(|_| {
+                ConductorError::InvalidArguments(format!("invalid literal for int() with base 10: '{s}'"))
+            })?),
+            Some(other) => {
+                return Err(ConductorError::InvalidArguments(format!(
+                    "limit must be an integer, got {other}"
+                )));
+            }
+        };
+    let marker = match filters.remove("marker") {
+        Some(Value::String(m)) if !m.is_empty() => Some(m),
+        _ => None,
+    };
+    let sort_by = match filters.remove("sort_by") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    };
+    Ok(ListRequest {
+        filters: query::filters_from_kwargs(&filters, regex_search, regex_cols, false, backend),
+        sort_by,
+        marker,
+        limit,
+    })
+}
+
+/// A page as it travels: `{"items": [...], "prev": .., "next": ..}`.
+pub(crate) fn page_value(page: Page) -> Value {
+    serde_json::json!({
+        "items": page.items.into_iter().map(Value::Object).collect::<Vec<_>>(),
+        "prev": page.prev,
+        "next": page.next,
+    })
+}
+
+/// Equality filter on one column.
+pub(crate) fn by(col: &str, v: &str) -> Vec<Filter> {
+    vec![Filter::Eq(col.into(), Value::String(v.to_string()))]
+}

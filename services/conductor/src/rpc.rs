@@ -1,0 +1,55 @@
+//! The conductor over RPC: every method of [`METHODS`](crate::dispatch::METHODS) on topic
+//! `sahara-conductor` (control exchange, version 1.0). Several conductors share the topic
+//! queue; each has its own server name. Sahara exceptions travel as oslo remote errors of
+//! module `sahara.exceptions`.
+
+use crate::dispatch::METHODS;
+use crate::error::ConductorError;
+use crate::ops::Conductor;
+use sahara_rpc::{Endpoint, RemoteError, RpcServer, Target, Transport};
+use std::sync::Arc;
+
+/// The conductor's RPC topic (ours: upstream Sahara's conductor was in-process only).
+pub const TOPIC: &str = "sahara-conductor";
+/// The endpoint version.
+pub const VERSION: &str = "1.0";
+
+/// The remote exception a conductor error becomes.
+pub fn to_remote(e: &ConductorError) -> RemoteError {
+    let (module, class, message, kwargs) = e.remote_parts();
+    let kwargs = match kwargs {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    RemoteError::new(module, class, message).with_kwargs(kwargs)
+}
+
+/// The endpoint serving every conductor method.
+pub fn endpoint(conductor: Arc<Conductor>) -> Endpoint {
+    let mut ep = Endpoint::new().with_version(VERSION);
+    for &name in METHODS {
+        let conductor = conductor.clone();
+        ep = ep.raw_method(name, move |ctx, args| {
+            let conductor = conductor.clone();
+            async move {
+                conductor.dispatch(&ctx, name, args).await.map_err(|e| {
+                    if !matches!(e, ConductorError::Sahara(_)) {
+                        tracing::error!(method = name, error = %e, "conductor call failed");
+                    }
+                    to_remote(&e)
+                })
+            }
+        });
+    }
+    ep
+}
+
+/// Starts serving on `sahara-conductor` as `server`.
+pub async fn serve(transport: &Transport, conductor: Arc<Conductor>, server: &str) -> sahara_rpc::Result<RpcServer> {
+    RpcServer::start(
+        transport,
+        Target::topic(TOPIC).with_server(server),
+        vec![endpoint(conductor)],
+    )
+    .await
+}

@@ -1,0 +1,135 @@
+//! The conductor's database access: a connection pool, one transaction per conductor call
+//! run on a blocking thread, and oslo.db's retry of a whole call after a lost connection
+//! or a deadlock (`[database] db_max_retries`, `db_retry_interval`,
+//! `db_inc_retry_interval`, `db_max_retry_interval`).
+
+pub mod query;
+pub mod sql;
+pub mod tables;
+
+use crate::error::{ConductorError, Result};
+use diesel::Connection;
+use sahara_config::{ConfigOpts, DatabaseOpts};
+use sahara_schema::{Backend, DbConnection, DbPool, DbSettings};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a failed call is retried (oslo.db's `wrap_db_retry`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallRetry {
+    /// Retries after the first attempt; `None` = forever (`db_max_retries = -1`).
+    pub max_retries: Option<u32>,
+    /// First pause.
+    pub interval: Duration,
+    /// Double the pause after each retry.
+    pub increase: bool,
+    /// Longest pause.
+    pub max_interval: Duration,
+}
+
+impl Default for CallRetry {
+    fn default() -> Self {
+        CallRetry {
+            max_retries: Some(20),
+            interval: Duration::from_secs(1),
+            increase: true,
+            max_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+impl CallRetry {
+    /// `[database]` `db_*` retry options.
+    pub fn from_opts(o: &DatabaseOpts) -> Self {
+        let secs = |v: i64| Duration::from_secs(u64::try_from(v).unwrap_or(0));
+        CallRetry {
+            max_retries: u32::try_from(o.db_max_retries).ok(),
+            interval: secs(o.db_retry_interval),
+            increase: o.db_inc_retry_interval,
+            max_interval: secs(o.db_max_retry_interval),
+        }
+    }
+}
+
+/// The database behind the conductor.
+#[derive(Clone)]
+pub struct Store {
+    pool: DbPool,
+    backend: Backend,
+    retry: CallRetry,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// A store for `[database]` of the configuration (connections open lazily).
+    pub fn from_conf(conf: &ConfigOpts) -> Result<Store> {
+        let opts: DatabaseOpts = conf.group().map_err(|e| ConductorError::Database(e.to_string()))?;
+        let settings = DbSettings::from_opts(&opts).map_err(|e| ConductorError::Database(e.to_string()))?;
+        let pool = settings
+            .build_pool()
+            .map_err(|e| ConductorError::Database(e.to_string()))?;
+        Ok(Store {
+            pool,
+            backend: settings.url.backend(),
+            retry: CallRetry::from_opts(&opts),
+        })
+    }
+
+    /// A store over an existing pool.
+    pub fn new(pool: DbPool, backend: Backend, retry: CallRetry) -> Store {
+        Store { pool, backend, retry }
+    }
+
+    /// MySQL or SQLite.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` in one transaction on a blocking thread; a lost connection or a deadlock
+    /// rolls back and runs the whole of `f` again, with oslo.db's pauses. `attempt` tells
+    /// `f` whether an earlier attempt may have committed before its connection was lost.
+    pub async fn run<T, F>(&self, op: &'static str, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let mut attempt = 0u32;
+        let mut pause = self.retry.interval;
+        loop {
+            let (pool, f, backend) = (self.pool.clone(), f.clone(), self.backend);
+            let outcome = tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get().map_err(|e| ConductorError::Pool(e.to_string()))?;
+                conn.transaction(|c| f(c, backend, attempt))
+            })
+            .await
+            .unwrap_or_else(|e| Err(ConductorError::Database(format!("{op} panicked: {e}"))));
+            match outcome {
+                Err(e) if e.is_retryable() && self.retry.max_retries.is_none_or(|m| attempt < m) => {
+                    tracing::warn!(op, attempt, error = %e, "database call failed, retrying");
+                    tokio::time::sleep(pause).await;
+                    if self.retry.increase {
+                        pause = (pause * 2).min(self.retry.max_interval);
+                    }
+                    attempt += 1;
+                }
+                Err(ConductorError::Diesel(e)) => return Err(classify(op, e)),
+                Err(ConductorError::Pool(e)) => return Err(ConductorError::Database(format!("{op}: {e}"))),
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Turns a raw error that is not retried into what callers see.
+fn classify(op: &str, e: diesel::result::Error) -> ConductorError {
+    ConductorError::Database(format!("{op}: {e}"))
+}

@@ -1,0 +1,438 @@
+//! Sahara's query semantics over one table: project scoping (`model_query`), equality,
+//! `IN`, `LIKE` and regex filters, sorting, oslo.db's marker pagination with Sahara's
+//! previous/next markers, inserts with Sahara's column defaults, updates and deletes.
+
+use super::sql::{Param, Sql, ident, json_row, to_param};
+use super::tables::{ColumnDefault, Kind, Table};
+use crate::error::{ConductorError, Result};
+use sahara_schema::{Backend, DbConnection};
+use serde_json::{Map, Value};
+
+/// Who is asking: non-admins see their project's rows and public ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The caller's project (tenant).
+    pub tenant_id: Option<String>,
+    /// Admins see every project.
+    pub is_admin: bool,
+}
+
+impl Scope {
+    /// A scope that sees everything (the conductor's own bookkeeping).
+    pub fn unrestricted() -> Self {
+        Scope {
+            tenant_id: None,
+            is_admin: true,
+        }
+    }
+}
+
+/// One condition of a WHERE clause.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// `col = value` (`IS NULL` for null), SQLAlchemy's `filter_by`.
+    Eq(String, Value),
+    /// `col IN (...)` (a tuple value in Sahara's `in_filter`).
+    In(String, Vec<Value>),
+    /// `col LIKE pattern` (a string with `%` in Sahara's `like_filter`).
+    Like(String, String),
+    /// `col REGEXP pattern` (MySQL only, Sahara's `regex_filter`).
+    Regex(String, String),
+}
+
+/// A list request: filters plus `sort_by` (`-` for descending), `marker` and `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    /// The conditions.
+    pub filters: Vec<Filter>,
+    /// Column to sort on, `-col` for descending; `id` by default.
+    pub sort_by: Option<String>,
+    /// Id of the last row of the previous page.
+    pub marker: Option<String>,
+    /// Page size.
+    pub limit: Option<i64>,
+}
+
+/// One page of a list, with the markers of the neighbouring pages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    /// The rows, in Sahara's to_dict form.
+    pub items: Vec<Map<String, Value>>,
+    /// Marker of the previous page.
+    pub prev: Option<String>,
+    /// Marker of the next page.
+    pub next: Option<String>,
+}
+
+/// Builds the WHERE clause: scope, then filters.
+fn push_where(sql: &mut Sql, table: &Table, alias: &str, scope: &Scope, filters: &[Filter]) -> Result<()> {
+    let mut first = true;
+    let mut and = |sql: &mut Sql| {
+        sql.push(if first { " WHERE " } else { " AND " });
+        first = false;
+    };
+    let col_ref = |name: &str| format!("{}.{}", ident(alias), ident(name));
+    if !scope.is_admin && table.has("tenant_id") {
+        and(sql);
+        sql.push("(");
+        match &scope.tenant_id {
+            Some(t) => {
+                sql.push(&format!("{} = ", col_ref("tenant_id")));
+                sql.bind(Param::Text(Some(t.clone())));
+            }
+            None => {
+                sql.push(&format!("{} IS NULL", col_ref("tenant_id")));
+            }
+        }
+        if table.has("is_public") {
+            sql.push(&format!(" OR {} = ", col_ref("is_public")));
+            sql.bind(Param::Bool(Some(true)));
+        }
+        sql.push(")");
+    }
+    for f in filters {
+        let name = match f {
+            Filter::Eq(c, _) | Filter::In(c, _) | Filter::Like(c, _) | Filter::Regex(c, _) => c,
+        };
+        let col = table.column(name).ok_or_else(|| {
+            ConductorError::InvalidArguments(format!("{} has no column '{name}' to filter on", table.name))
+        })?;
+        and(sql);
+        match f {
+            Filter::Eq(_, v) if v.is_null() => {
+                sql.push(&format!("{} IS NULL", col_ref(name)));
+            }
+            Filter::Eq(_, v) => {
+                sql.push(&format!("{} = ", col_ref(name)));
+                sql.bind(to_param(col, v)?);
+            }
+            Filter::In(_, values) => {
+                sql.push(&format!("{} IN (", col_ref(name)));
+                if values.is_empty() {
+                    sql.push("NULL");
+                }
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(to_param(col, v)?);
+                }
+                sql.push(")");
+            }
+            Filter::Like(_, p) => {
+                sql.push(&format!("{} LIKE ", col_ref(name)));
+                sql.bind(Param::Text(Some(p.clone())));
+            }
+            Filter::Regex(_, p) => {
+                sql.push(&format!("{} REGEXP ", col_ref(name)));
+                sql.bind(Param::Text(Some(p.clone())));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Turns Sahara's `**kwargs` into filters as its DB layer does: tuples (JSON arrays) become
+/// `IN`, strings containing `%` become `LIKE` when `like` is set, strings on `regex_cols`
+/// become `REGEXP` when regex search is on and the database is MySQL (elsewhere Sahara
+/// leaves them as equality), everything else equality.
+pub fn filters_from_kwargs(
+    kwargs: &Map<String, Value>,
+    regex_search: bool,
+    regex_cols: &[&str],
+    like: bool,
+    backend: Backend,
+) -> Vec<Filter> {
+    kwargs
+        .iter()
+        .map(|(k, v)| match v {
+            Value::Array(items) if like => Filter::In(k.clone(), items.clone()),
+            Value::String(s) if like && s.contains('%') => Filter::Like(k.clone(), s.clone()),
+            Value::String(s) if regex_search && backend == Backend::Mysql && regex_cols.contains(&k.as_str()) => {
+                Filter::Regex(k.clone(), s.clone())
+            }
+            _ => Filter::Eq(k.clone(), v.clone()),
+        })
+        .collect()
+}
+
+/// Rows of `table` visible in `scope` matching `filters`, ordered by `order` (SQL after
+/// ORDER BY, built from spec names only).
+pub fn select(
+    conn: &mut DbConnection,
+    table: &Table,
+    scope: &Scope,
+    filters: &[Filter],
+    order: Option<&str>,
+) -> Result<Vec<Map<String, Value>>> {
+    let mut sql = Sql::new(format!("SELECT {} FROM {} t", json_row(table, "t"), ident(table.name)));
+    push_where(&mut sql, table, "t", scope, filters)?;
+    if let Some(o) = order {
+        sql.push(" ORDER BY ").push(o);
+    }
+    sql.load_json(table, conn)
+}
+
+/// The row with `id` visible in `scope`, if any.
+pub fn get(conn: &mut DbConnection, table: &Table, scope: &Scope, id: &str) -> Result<Option<Map<String, Value>>> {
+    Ok(select(
+        conn,
+        table,
+        scope,
+        &[Filter::Eq("id".into(), Value::String(id.into()))],
+        None,
+    )?
+    .into_iter()
+    .next())
+}
+
+/// Rows whose `column` is one of `values` (children of several parents), ordered by `order`.
+pub fn select_in(
+    conn: &mut DbConnection,
+    table: &Table,
+    column: &str,
+    values: &[String],
+    order: &str,
+) -> Result<Vec<Map<String, Value>>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = Filter::In(column.to_string(), values.iter().cloned().map(Value::String).collect());
+    select(conn, table, &Scope::unrestricted(), &[filter], Some(order))
+}
+
+/// Number of visible rows matching `filters`.
+pub fn count(conn: &mut DbConnection, table: &Table, scope: &Scope, filters: &[Filter]) -> Result<i64> {
+    let mut sql = Sql::new(format!("SELECT COUNT(t.`id`) AS `n` FROM {} t", ident(table.name)));
+    push_where(&mut sql, table, "t", scope, filters)?;
+    Ok(sql.load_count(conn)?)
+}
+
+/// Splits `sort_by` into a column and direction (`-name` = descending), checking the
+/// column exists (oslo.db's `InvalidSortKey`).
+pub fn sort_key<'a>(table: &Table, sort_by: Option<&'a str>) -> Result<(&'a str, bool)> {
+    let s = sort_by.unwrap_or("id");
+    let (col, desc) = match s.strip_prefix('-') {
+        Some(c) => (c, true),
+        None => (s, false),
+    };
+    if !table.has(col) || table.column(col).is_some_and(|c| c.kind == Kind::Binary) {
+        return Err(ConductorError::InvalidArguments(format!(
+            "Sort key supplied is invalid: {col}"
+        )));
+    }
+    Ok((col, desc))
+}
+
+/// Sahara's paginated list (`*_get_all`): the page as oslo.db's `paginate_query` builds it
+/// (rows after the marker in sort order, strictly), and the previous/next markers computed
+/// over the whole filtered list the way Sahara's `_get_prev_and_next_objects` does.
+pub fn list(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest) -> Result<Page> {
+    let (col, desc) = sort_key(table, req.sort_by.as_deref())?;
+    let limit = req.limit.filter(|l| *l > 0);
+    let marker = match &req.marker {
+        Some(m) => get(conn, table, scope, m)?.map(|_| m.clone()),
+        None => None,
+    };
+    // Previous/next markers: every matching id in ascending order of the sort column,
+    // reversed for descending sorts.
+    let mut ids_sql = Sql::new(format!("SELECT t.`id` AS `v` FROM {} t", ident(table.name)));
+    push_where(&mut ids_sql, table, "t", scope, &req.filters)?;
+    ids_sql.push(&format!(" ORDER BY t.{}", ident(col)));
+    let mut ids: Vec<String> = ids_sql.load_strings(conn)?.into_iter().flatten().collect();
+    if desc {
+        ids.reverse();
+    }
+    let (prev, next) = prev_and_next(&ids, limit, marker.as_deref());
+
+    let mut sql = Sql::new(format!("SELECT {} FROM {} t", json_row(table, "t"), ident(table.name)));
+    push_where(&mut sql, table, "t", scope, &req.filters)?;
+    if let Some(m) = &marker {
+        // oslo.db: `col > marker.col` (`<` descending); no criterion when the marker's
+        // value is NULL. Comparing with the stored value keeps types and precision exact.
+        let sub = format!(
+            "(SELECT m.{c} FROM {t} m WHERE m.`id` = ",
+            c = ident(col),
+            t = ident(table.name)
+        );
+        sql.push(if sql.text().contains(" WHERE ") {
+            " AND ("
+        } else {
+            " WHERE ("
+        });
+        sql.push(&sub)
+            .bind(Param::Text(Some(m.clone())))
+            .push(") IS NULL OR t.");
+        sql.push(&ident(col)).push(if desc { " < " } else { " > " });
+        sql.push(&sub).bind(Param::Text(Some(m.clone()))).push("))");
+    }
+    sql.push(&format!(
+        " ORDER BY t.{} {}",
+        ident(col),
+        if desc { "DESC" } else { "ASC" }
+    ));
+    if let Some(l) = limit {
+        sql.push(&format!(" LIMIT {l}"));
+    }
+    Ok(Page {
+        items: sql.load_json(table, conn)?,
+        prev,
+        next,
+    })
+}
+
+/// Sahara's `_get_prev_and_next_objects` over ids already in display order.
+pub fn prev_and_next(ids: &[String], limit: Option<i64>, marker: Option<&str>) -> (Option<String>, Option<String>) {
+    let Some(limit) = limit.and_then(|l| usize::try_from(l).ok()) else {
+        return (None, None);
+    };
+    match marker {
+        Some(m) => {
+            let Some(pos) = ids.iter().position(|i| i == m) else {
+                return (None, None);
+            };
+            let prev = pos.checked_sub(limit).map(|p| ids[p].clone());
+            let next = ids.get(pos + limit).cloned();
+            (prev, next)
+        }
+        None => {
+            let next = if limit < ids.len() {
+                ids.get(limit.saturating_sub(1)).cloned()
+            } else {
+                None
+            };
+            (None, next)
+        }
+    }
+}
+
+/// Inserts a row from `values` (unknown keys ignored, as SQLAlchemy's `update()` does):
+/// a fresh uuid4 id unless given, `created_at` now, Sahara's column defaults for absent
+/// keys. Returns the id.
+pub fn insert(conn: &mut DbConnection, table: &Table, values: &Map<String, Value>) -> Result<String> {
+    let id = match values.get("id") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => uuid::Uuid::new_v4().to_string(),
+    };
+    insert_with_id(conn, table, &id, values)?;
+    Ok(id)
+}
+
+/// [`insert`] with a caller-chosen id (so a retried insert can be recognised).
+pub fn insert_with_id(conn: &mut DbConnection, table: &Table, id: &str, values: &Map<String, Value>) -> Result<()> {
+    let mut names = Vec::new();
+    let mut params = Vec::new();
+    for col in table.columns {
+        let value = match col.name {
+            "id" if table.has("id") => Some(Value::String(id.to_string())),
+            "created_at" => Some(Value::String(now())),
+            name => match values.get(name) {
+                Some(v) => Some(v.clone()),
+                None => col.default.map(|d| match d {
+                    ColumnDefault::Bool(b) => Value::Bool(b),
+                    ColumnDefault::Int(i) => Value::from(i),
+                }),
+            },
+        };
+        if let Some(v) = value {
+            names.push(ident(col.name));
+            params.push(to_param(col, &v)?);
+        }
+    }
+    let mut sql = Sql::new(format!(
+        "INSERT INTO {} ({}) VALUES (",
+        ident(table.name),
+        names.join(", ")
+    ));
+    for (i, p) in params.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(p);
+    }
+    sql.push(")");
+    sql.execute(conn)?;
+    Ok(())
+}
+
+/// Sets the columns named in `values` (unknown keys and `id`/`created_at` ignored) and
+/// `updated_at` on the row `id`. Returns whether a row was changed.
+pub fn update(conn: &mut DbConnection, table: &Table, id: &str, values: &Map<String, Value>) -> Result<bool> {
+    let mut sql = Sql::new(format!("UPDATE {} SET ", ident(table.name)));
+    let mut first = true;
+    for col in table.columns {
+        let v = match col.name {
+            "id" | "created_at" => continue,
+            "updated_at" => Value::String(now()),
+            name => match values.get(name) {
+                Some(v) => v.clone(),
+                None => continue,
+            },
+        };
+        if !first {
+            sql.push(", ");
+        }
+        first = false;
+        sql.push(&format!("{} = ", ident(col.name)));
+        sql.bind(to_param(col, &v)?);
+    }
+    sql.push(" WHERE `id` = ").bind(Param::Text(Some(id.to_string())));
+    Ok(sql.execute(conn)? > 0)
+}
+
+/// Deletes rows matching `filters` (no scoping: callers check visibility first).
+pub fn delete_where(conn: &mut DbConnection, table: &Table, filters: &[Filter]) -> Result<usize> {
+    let mut sql = Sql::new(format!("DELETE FROM {} ", ident(table.name)));
+    // DELETE cannot use the alias on every backend, so build the WHERE on the bare table.
+    let mut where_sql = Sql::new(String::new());
+    push_where(&mut where_sql, table, table.name, &Scope::unrestricted(), filters)?;
+    let (text, params) = where_sql.into_parts();
+    sql.push(&text);
+    for p in params {
+        sql.append_param(p);
+    }
+    Ok(sql.execute(conn)?)
+}
+
+/// The current UTC time as stored in `created_at` / `updated_at`.
+pub fn now() -> String {
+    chrono::Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("id{i}")).collect()
+    }
+
+    #[test]
+    fn prev_next_like_sahara() {
+        let all = ids(5);
+        assert_eq!(prev_and_next(&all, None, None), (None, None));
+        assert_eq!(prev_and_next(&all, Some(2), None), (None, Some("id1".into())));
+        assert_eq!(prev_and_next(&all, Some(5), None), (None, None));
+        assert_eq!(prev_and_next(&all, Some(2), Some("id1")), (None, Some("id3".into())));
+        assert_eq!(prev_and_next(&all, Some(2), Some("id3")), (Some("id1".into()), None));
+        assert_eq!(prev_and_next(&all, Some(2), Some("nope")), (None, None));
+    }
+
+    #[test]
+    fn kwargs_become_sahara_filters() {
+        let kw: Map<String, Value> =
+            serde_json::from_str(r#"{"name": "a.*", "url": "swift://%", "type": ["hdfs", "swift"], "x": 1}"#).unwrap();
+        let f = filters_from_kwargs(&kw, true, &["name"], true, Backend::Mysql);
+        assert!(f.contains(&Filter::Regex("name".into(), "a.*".into())));
+        assert!(f.contains(&Filter::Like("url".into(), "swift://%".into())));
+        assert!(f.contains(&Filter::In("type".into(), vec!["hdfs".into(), "swift".into()])));
+        let f = filters_from_kwargs(&kw, true, &["name"], false, Backend::Sqlite);
+        assert!(
+            f.contains(&Filter::Eq("name".into(), "a.*".into())),
+            "no regex on SQLite: equality, as Sahara"
+        );
+    }
+}

@@ -1,0 +1,362 @@
+//! Dynamic SQL over the table specs: statements with bound parameters, rows read back as
+//! JSON objects (the database builds them with `JSON_OBJECT`/`json_object`, which MariaDB
+//! and SQLite both provide), and the conversions between JSON values and column values
+//! that Sahara's SQLAlchemy types perform.
+//!
+//! Column names only ever come from the static table specs; values are always bound.
+
+use super::tables::{Column, Kind, Table};
+use crate::error::ConductorError;
+use chrono::NaiveDateTime;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, SmallInt, Text, Timestamp};
+use diesel::{QueryableByName, RunQueryDsl};
+use sahara_schema::DbConnection;
+use serde_json::{Map, Value};
+
+/// The backend of [`DbConnection`] (MySQL or SQLite, chosen at run time).
+pub type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// A bound value, typed as its column is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// `VARCHAR`/`TEXT` (JSON columns too, serialised).
+    Text(Option<String>),
+    /// `BOOL`.
+    Bool(Option<bool>),
+    /// `INT`.
+    Int(Option<i32>),
+    /// `SMALLINT`.
+    SmallInt(Option<i16>),
+    /// `BIGINT`.
+    BigInt(Option<i64>),
+    /// `DATETIME`.
+    Timestamp(Option<NaiveDateTime>),
+    /// `BLOB`.
+    Binary(Option<Vec<u8>>),
+}
+
+/// A statement under construction: SQL text with `?` placeholders and their values.
+#[derive(Debug, Default, Clone)]
+pub struct Sql {
+    text: String,
+    params: Vec<Param>,
+}
+
+impl Sql {
+    /// A statement starting with `text`.
+    pub fn new(text: impl Into<String>) -> Self {
+        Sql {
+            text: text.into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `param`.
+    pub fn bind(&mut self, param: Param) -> &mut Self {
+        self.text.push('?');
+        self.params.push(param);
+        self
+    }
+
+    /// Appends a bound value whose placeholder is already in the text.
+    pub fn append_param(&mut self, param: Param) -> &mut Self {
+        self.params.push(param);
+        self
+    }
+
+    /// The text and the values, apart.
+    pub fn into_parts(self) -> (String, Vec<Param>) {
+        (self.text, self.params)
+    }
+
+    /// The SQL text (for tests and debugging; values are not included).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn into_query(self) -> BoxedSqlQuery<'static, Backend, SqlQuery> {
+        let mut q = diesel::sql_query(self.text).into_boxed::<Backend>();
+        for p in self.params {
+            q = match p {
+                Param::Text(v) => q.bind::<Nullable<Text>, _>(v),
+                Param::Bool(v) => q.bind::<Nullable<Bool>, _>(v),
+                Param::Int(v) => q.bind::<Nullable<Integer>, _>(v),
+                Param::SmallInt(v) => q.bind::<Nullable<SmallInt>, _>(v),
+                Param::BigInt(v) => q.bind::<Nullable<BigInt>, _>(v),
+                Param::Timestamp(v) => q.bind::<Nullable<Timestamp>, _>(v),
+                Param::Binary(v) => q.bind::<Nullable<Binary>, _>(v),
+            };
+        }
+        q
+    }
+
+    /// Runs a statement that returns no rows; returns the affected row count.
+    pub fn execute(self, conn: &mut DbConnection) -> diesel::QueryResult<usize> {
+        self.into_query().execute(conn)
+    }
+
+    /// Runs a `SELECT <json_row(...)> AS row ...` and returns the decoded objects.
+    pub fn load_json(self, table: &Table, conn: &mut DbConnection) -> Result<Vec<Map<String, Value>>, ConductorError> {
+        let rows: Vec<JsonRow> = self.into_query().load(conn)?;
+        rows.into_iter().map(|r| decode_row(table, &r.row)).collect()
+    }
+
+    /// Runs a query whose only column is a string called `v`.
+    pub fn load_strings(self, conn: &mut DbConnection) -> diesel::QueryResult<Vec<Option<String>>> {
+        let rows: Vec<StringRow> = self.into_query().load(conn)?;
+        Ok(rows.into_iter().map(|r| r.v).collect())
+    }
+
+    /// Runs a query whose only column is an integer called `n`.
+    pub fn load_count(self, conn: &mut DbConnection) -> diesel::QueryResult<i64> {
+        let rows: Vec<CountRow> = self.into_query().load(conn)?;
+        Ok(rows.first().map(|r| r.n).unwrap_or(0))
+    }
+
+    /// Runs a query whose only column is a blob called `b`.
+    pub fn load_blobs(self, conn: &mut DbConnection) -> diesel::QueryResult<Vec<Option<Vec<u8>>>> {
+        let rows: Vec<BlobRow> = self.into_query().load(conn)?;
+        Ok(rows.into_iter().map(|r| r.b).collect())
+    }
+}
+
+#[derive(QueryableByName)]
+struct JsonRow {
+    #[diesel(sql_type = Text)]
+    row: String,
+}
+
+#[derive(QueryableByName)]
+struct StringRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    v: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct BlobRow {
+    #[diesel(sql_type = Nullable<Binary>)]
+    b: Option<Vec<u8>>,
+}
+
+/// Quotes an identifier from a table spec (backticks work on MariaDB and SQLite).
+pub fn ident(name: &str) -> String {
+    format!("`{name}`")
+}
+
+/// `JSON_OBJECT('col', `alias`.`col`, ...)` over every non-binary column of `table`.
+pub fn json_row(table: &Table, alias: &str) -> String {
+    let parts: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| c.kind != Kind::Binary)
+        .map(|c| format!("'{}', {}.{}", c.name, ident(alias), ident(c.name)))
+        .collect();
+    format!("JSON_OBJECT({}) AS `row`", parts.join(", "))
+}
+
+/// Decodes one row object into Sahara's to_dict form: booleans as booleans, JSON columns
+/// parsed, timestamps as `YYYY-MM-DDTHH:MM:SS`.
+fn decode_row(table: &Table, text: &str) -> Result<Map<String, Value>, ConductorError> {
+    let raw: Map<String, Value> = serde_json::from_str(text)
+        .map_err(|e| ConductorError::Database(format!("unreadable row from {}: {e}", table.name)))?;
+    let mut out = Map::with_capacity(raw.len());
+    for col in table.columns.iter().filter(|c| c.kind != Kind::Binary) {
+        let v = raw.get(col.name).cloned().unwrap_or(Value::Null);
+        out.insert(col.name.to_string(), decode_value(col, v));
+    }
+    Ok(out)
+}
+
+fn decode_value(col: &Column, v: Value) -> Value {
+    if v.is_null() {
+        return v;
+    }
+    match col.kind {
+        Kind::Bool => match &v {
+            Value::Number(n) => Value::Bool(n.as_i64().unwrap_or(0) != 0),
+            Value::String(s) => Value::Bool(s == "1" || s.eq_ignore_ascii_case("true")),
+            _ => v,
+        },
+        Kind::JsonDict | Kind::JsonList => match &v {
+            Value::String(s) => serde_json::from_str(s).unwrap_or_else(|e| {
+                tracing::warn!(column = col.name, error = %e, "a JSON column holds text that is not JSON; returning it as text");
+                v.clone()
+            }),
+            _ => v,
+        },
+        Kind::Timestamp => match &v {
+            Value::String(s) => match parse_timestamp(s) {
+                Some(t) => Value::String(format_timestamp(&t)),
+                None => v,
+            },
+            _ => v,
+        },
+        Kind::Int | Kind::SmallInt | Kind::BigInt => match &v {
+            Value::String(s) => s.parse::<i64>().map(Value::from).unwrap_or(v),
+            _ => v,
+        },
+        Kind::Text | Kind::Binary => v,
+    }
+}
+
+/// Sahara's timestamp format in dicts (`datetime_to_str`): ISO with `T`, no fraction.
+pub fn format_timestamp(t: &NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// Reads `YYYY-MM-DD HH:MM:SS[.ffffff]`, with `T` or a space, optionally ending in `Z`.
+pub fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim().trim_end_matches('Z').trim_end_matches("+00:00");
+    [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+}
+
+/// Converts a JSON value into the parameter for `col`, as SQLAlchemy would store it.
+pub fn to_param(col: &Column, v: &Value) -> Result<Param, ConductorError> {
+    let bad = |what: &str| ConductorError::InvalidArguments(format!("{} must be {what}, got {v}", col.name));
+    Ok(match col.kind {
+        Kind::Text => Param::Text(match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+            _ => return Err(bad("a string")),
+        }),
+        Kind::JsonDict | Kind::JsonList => Param::Text(match v {
+            Value::Null => None,
+            other => Some(sahara_rpc::json::to_python_json_string(other)),
+        }),
+        Kind::Bool => Param::Bool(match v {
+            Value::Null => None,
+            Value::Bool(b) => Some(*b),
+            Value::Number(n) => Some(n.as_f64().unwrap_or(0.0) != 0.0),
+            Value::String(s) if s.eq_ignore_ascii_case("true") || s == "1" => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") || s == "0" => Some(false),
+            _ => return Err(bad("a boolean")),
+        }),
+        Kind::Int => Param::Int(
+            int_value(v)
+                .map(|i| i.and_then(|i| i32::try_from(i).ok()))
+                .ok_or_else(|| bad("an integer"))?,
+        ),
+        Kind::SmallInt => Param::SmallInt(
+            int_value(v)
+                .map(|i| i.and_then(|i| i16::try_from(i).ok()))
+                .ok_or_else(|| bad("an integer"))?,
+        ),
+        Kind::BigInt => Param::BigInt(int_value(v).ok_or_else(|| bad("an integer"))?),
+        Kind::Timestamp => Param::Timestamp(match v {
+            Value::Null => None,
+            Value::String(s) => Some(parse_timestamp(s).ok_or_else(|| bad("a timestamp"))?),
+            _ => return Err(bad("a timestamp")),
+        }),
+        Kind::Binary => Param::Binary(match v {
+            Value::Null => None,
+            Value::String(s) => Some(decode_base64(s).ok_or_else(|| bad("base64 data"))?),
+            _ => return Err(bad("base64 data")),
+        }),
+    })
+}
+
+/// `Some(None)` for null, `Some(Some(n))` for an integer (also given as a string or an
+/// integral float), `None` when the value is not an integer.
+fn int_value(v: &Value) -> Option<Option<i64>> {
+    match v {
+        Value::Null => Some(None),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+            .map(Some),
+        Value::String(s) => s.trim().parse::<i64>().ok().map(Some),
+        Value::Bool(b) => Some(Some(i64::from(*b))),
+        _ => None,
+    }
+}
+
+/// Standard base64 (how binary data travels in JSON over our RPC).
+pub fn encode_base64(data: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// The inverse of [`encode_base64`].
+pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tables::{CLUSTERS, JOB_BINARY_INTERNAL};
+    use serde_json::json;
+
+    #[test]
+    fn values_bind_as_sqlalchemy_stores_them() {
+        let c = |n| CLUSTERS.column(n).unwrap();
+        assert_eq!(to_param(c("name"), &json!("x")).unwrap(), Param::Text(Some("x".into())));
+        assert_eq!(to_param(c("name"), &json!(42)).unwrap(), Param::Text(Some("42".into())));
+        assert_eq!(
+            to_param(c("cluster_configs"), &json!({"k": "h\u{e9}"})).unwrap(),
+            Param::Text(Some(r#"{"k": "h\u00e9"}"#.into()))
+        );
+        assert_eq!(to_param(c("cluster_configs"), &Value::Null).unwrap(), Param::Text(None));
+        assert_eq!(to_param(c("is_public"), &json!(true)).unwrap(), Param::Bool(Some(true)));
+        assert_eq!(
+            to_param(c("is_public"), &json!("False")).unwrap(),
+            Param::Bool(Some(false))
+        );
+        assert!(to_param(c("is_public"), &json!([1])).is_err());
+        assert_eq!(
+            to_param(c("anti_affinity_ratio"), &json!("3")).unwrap(),
+            Param::Int(Some(3))
+        );
+        assert!(to_param(c("anti_affinity_ratio"), &json!("x")).is_err());
+        assert!(to_param(c("name"), &json!({"a": 1})).is_err());
+        let data = JOB_BINARY_INTERNAL.column("data").unwrap();
+        assert_eq!(
+            to_param(data, &json!(encode_base64(&[0, 255, 7]))).unwrap(),
+            Param::Binary(Some(vec![0, 255, 7]))
+        );
+    }
+
+    #[test]
+    fn rows_decode_to_saharas_dict_form() {
+        let row = r#"{"created_at": "2026-11-25 10:11:12.123456", "id": "i", "is_public": 1, "cluster_configs": "{\"a\": 1}",
+                     "anti_affinity_ratio": "2", "anti_affinity": null, "name": "n"}"#;
+        let m = decode_row(&CLUSTERS, row).unwrap();
+        assert_eq!(m["created_at"], json!("2026-11-25T10:11:12"));
+        assert_eq!(m["is_public"], json!(true));
+        assert_eq!(m["cluster_configs"], json!({"a": 1}));
+        assert_eq!(m["anti_affinity_ratio"], json!(2));
+        assert_eq!(m["anti_affinity"], Value::Null);
+        assert_eq!(m["updated_at"], Value::Null, "absent columns are null");
+        assert_eq!(m.len(), CLUSTERS.columns.len());
+    }
+
+    #[test]
+    fn json_row_skips_binary_and_quotes_names() {
+        let s = json_row(&JOB_BINARY_INTERNAL, "t");
+        assert!(s.starts_with("JSON_OBJECT('created_at', `t`.`created_at`"));
+        assert!(!s.contains("`data`"));
+    }
+}
