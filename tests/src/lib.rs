@@ -7,9 +7,15 @@ pub mod oslo;
 
 use std::path::PathBuf;
 
-/// The repository root.
+/// The repository root: the nearest directory above the running test's package that holds
+/// `Cargo.lock` (any crate's tests may use this harness).
 pub fn repo_root() -> PathBuf {
-    runtime_manifest_dir().join("..")
+    let start = runtime_manifest_dir();
+    start
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").exists())
+        .map(PathBuf::from)
+        .unwrap_or(start)
 }
 
 /// The reference material handed to the project (`../shared` beside the repository).

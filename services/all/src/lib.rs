@@ -1,12 +1,19 @@
 //! `sahara-all`: every Sahara service in one process, talking over the in-process
-//! transport (`fake://`) unless `transport_url` names a broker. So far it runs the API;
-//! the conductor and the engine join it as they are built.
+//! transport (`fake://`) unless `transport_url` names a broker, on SQLite unless
+//! `[database] connection` names another database. Today it runs the conductor (served on
+//! the `sahara-conductor` topic of its transport) and the API; the engine joins it with
+//! its issue.
 
-use sahara_config::{ConfigOpts, MessagingOpts};
+use sahara_conductor::{Conductor, ConductorSettings, store::Store};
+use sahara_config::{ConfigOpts, DatabaseOpts, MessagingOpts};
 use sahara_rpc::{Transport, TransportOptions};
+use std::sync::Arc;
 
 /// The in-process transport every component of `sahara-all` shares.
 pub const EMBEDDED_TRANSPORT: &str = "fake://";
+
+/// The database `sahara-all` uses when none is configured: SQLite in memory (lost on exit).
+pub const EMBEDDED_DATABASE: &str = "sqlite://";
 
 /// The transport `sahara-all` uses: the configured `transport_url`, or the in-process one.
 pub fn transport(conf: &ConfigOpts) -> anyhow::Result<Transport> {
@@ -21,6 +28,32 @@ pub fn transport(conf: &ConfigOpts) -> anyhow::Result<Transport> {
     Ok(Transport::new(&url, TransportOptions::from_conf(conf)?)?)
 }
 
+/// The conductor on `[database] connection`, or on an in-memory SQLite database when
+/// none is configured; an SQLite database is brought to the newest schema first.
+pub async fn conductor(conf: &ConfigOpts) -> anyhow::Result<Conductor> {
+    let mut opts: DatabaseOpts = conf.group()?;
+    if opts.connection.as_deref().is_none_or(str::is_empty) {
+        tracing::warn!("no [database] connection configured: using SQLite in memory, nothing survives a restart");
+        opts.connection = Some(EMBEDDED_DATABASE.to_string());
+    }
+    if let Some(url) = opts
+        .connection
+        .as_deref()
+        .and_then(|u| sahara_schema::DbUrl::parse(u).ok())
+        && let Some(path) = url.sqlite_path()
+        && let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
+    let store = Store::from_opts(&opts)?;
+    for applied in store.upgrade_sqlite().await? {
+        tracing::info!(migration = %applied, "database migrated");
+    }
+    Ok(Conductor::new(store, ConductorSettings::from_conf(conf)?))
+}
+
 /// Runs the services until `shutdown` completes.
 pub async fn run(
     conf: ConfigOpts,
@@ -28,9 +61,13 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let transport = transport(&conf)?;
     tracing::info!(transport = %transport.url(), "sahara-all: messaging transport ready");
+    let conductor = Arc::new(conductor(&conf).await?);
+    let conductor_server = sahara_conductor::rpc::serve(&transport, conductor, "sahara-all").await?;
+    tracing::info!(topic = sahara_conductor::rpc::TOPIC, "sahara-all: conductor serving");
     let state = sahara_api::ApiState::from_conf(&conf)?;
     let listener = sahara_api::bind(&conf).await?;
     let result = sahara_api::serve(listener, state, shutdown).await;
+    conductor_server.stop().await;
     transport.shutdown().await;
     tracing::info!("sahara-all stopped");
     result

@@ -41,8 +41,9 @@ fn serves_version_discovery_and_stops_cleanly_on_sigterm() {
     std::fs::write(
         &conf,
         format!(
-            "[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nlog_dir = {}\ndebug = True\n",
-            dir.path().display()
+            "[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nlog_dir = {}\ndebug = True\n[database]\nconnection = sqlite:///{}\n",
+            dir.path().display(),
+            dir.path().join("state/sahara.sqlite").display()
         ),
     )
     .unwrap();
@@ -86,6 +87,16 @@ fn serves_version_discovery_and_stops_cleanly_on_sigterm() {
         log.contains("fake://"),
         "the embedded default uses the in-process transport: {log}"
     );
+    assert!(log.contains("conductor serving"), "{log}");
+    // The embedded SQLite database was created (with its directory) and migrated.
+    let url = sahara_schema::DbUrl::parse(&format!(
+        "sqlite:///{}",
+        dir.path().join("state/sahara.sqlite").display()
+    ))
+    .unwrap();
+    let mut conn = sahara_schema::establish(&url, &sahara_schema::SessionOptions::default()).unwrap();
+    let current = sahara_schema::migrate::current(&mut conn).unwrap();
+    assert!(format!("{current:?}").contains("sahara_baseline"), "{current:?}");
 }
 
 #[test]

@@ -39,3 +39,26 @@ impl Conductor {
         Ok(Conductor::new(store, settings))
     }
 }
+
+/// The in-process conductor as a [`sahara_model::conductor::ConductorTransport`]: the same
+/// dispatch the RPC server runs, without the broker (`[conductor] use_local = true`).
+impl sahara_model::conductor::ConductorTransport for Conductor {
+    fn call<'a>(
+        &'a self,
+        ctx: &'a sahara_rpc::RequestContext,
+        method: &'a str,
+        args: serde_json::Map<String, serde_json::Value>,
+    ) -> sahara_model::conductor::CallFuture<'a> {
+        Box::pin(async move {
+            self.dispatch(ctx, method, args).await.map_err(|e| match e {
+                ConductorError::Sahara(s) => sahara_model::conductor::ConductorCallError::Sahara(s),
+                other => sahara_model::conductor::ConductorCallError::Failed(other.to_string()),
+            })
+        })
+    }
+}
+
+/// A typed client of this process's own conductor.
+pub fn local_client(conductor: Conductor) -> sahara_model::conductor::ConductorClient {
+    sahara_model::conductor::ConductorClient::new(std::sync::Arc::new(conductor))
+}

@@ -46,9 +46,19 @@ pub fn endpoint(conductor: Arc<Conductor>) -> Endpoint {
 
 /// Starts serving on `sahara-conductor` as `server`.
 pub async fn serve(transport: &Transport, conductor: Arc<Conductor>, server: &str) -> sahara_rpc::Result<RpcServer> {
+    serve_on(transport, conductor, TOPIC, server).await
+}
+
+/// Starts serving on another topic (tests sharing a broker keep apart this way).
+pub async fn serve_on(
+    transport: &Transport,
+    conductor: Arc<Conductor>,
+    topic: &str,
+    server: &str,
+) -> sahara_rpc::Result<RpcServer> {
     RpcServer::start(
         transport,
-        Target::topic(TOPIC).with_server(server),
+        Target::topic(topic).with_server(server),
         vec![endpoint(conductor)],
     )
     .await

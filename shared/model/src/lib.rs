@@ -16,6 +16,7 @@ mod string_enum;
 
 pub mod acl;
 pub mod api_view;
+pub mod conductor;
 pub mod defaults;
 pub mod enums;
 pub mod error;

@@ -72,14 +72,19 @@ impl Store {
     /// A store for `[database]` of the configuration (connections open lazily).
     pub fn from_conf(conf: &ConfigOpts) -> Result<Store> {
         let opts: DatabaseOpts = conf.group().map_err(|e| ConductorError::Database(e.to_string()))?;
-        let settings = DbSettings::from_opts(&opts).map_err(|e| ConductorError::Database(e.to_string()))?;
+        Self::from_opts(&opts)
+    }
+
+    /// A store for these `[database]` options.
+    pub fn from_opts(opts: &DatabaseOpts) -> Result<Store> {
+        let settings = DbSettings::from_opts(opts).map_err(|e| ConductorError::Database(e.to_string()))?;
         let pool = settings
             .build_pool()
             .map_err(|e| ConductorError::Database(e.to_string()))?;
         Ok(Store {
             pool,
             backend: settings.url.backend(),
-            retry: CallRetry::from_opts(&opts),
+            retry: CallRetry::from_opts(opts),
         })
     }
 
@@ -91,6 +96,24 @@ impl Store {
     /// MySQL or SQLite.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Brings an SQLite database to the newest schema: the embedded default migrates
+    /// itself. (MySQL databases are migrated by `sahara-db-manage`, as kolla's bootstrap
+    /// does.) Returns the migrations that ran.
+    pub async fn upgrade_sqlite(&self) -> Result<Vec<String>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(Vec::new());
+        }
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| ConductorError::Database(e.to_string()))?;
+            let report = sahara_schema::migrate::upgrade(&mut conn, &sahara_schema::migrate::Target::Head)
+                .map_err(|e| ConductorError::Database(e.to_string()))?;
+            Ok(report.applied.iter().map(|m| m.to_string()).collect())
+        })
+        .await
+        .map_err(|e| ConductorError::Database(e.to_string()))?
     }
 
     /// Runs `f` in one transaction on a blocking thread; a lost connection or a deadlock

@@ -1,0 +1,591 @@
+//! The typed conductor client the API and the engine use, whichever way the conductor runs:
+//! in-process (`[conductor] use_local = true`: the conductor crate provides the transport)
+//! or over RPC on topic `sahara-conductor` ([`RpcConductor`]). Every method keeps Sahara's
+//! name and parameter names; results are this crate's resources.
+
+use crate::error::SaharaError;
+use crate::resources::{
+    Cluster, ClusterHealthCheck, ClusterTemplate, ClusterVerification, DataSource, Job, JobBinary, JobBinaryInternal,
+    JobExecution, NodeGroupTemplate, PluginData,
+};
+use sahara_rpc::{RequestContext, RpcClient, RpcError, Target, Transport};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The conductor's RPC topic.
+pub const TOPIC: &str = "sahara-conductor";
+
+/// Why a conductor call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConductorCallError {
+    /// A Sahara exception raised by the conductor (not found, duplicate, protected...).
+    #[error(transparent)]
+    Sahara(#[from] SaharaError),
+    /// The conductor could not be reached or failed otherwise (database down, timeout...).
+    #[error("conductor call failed: {0}")]
+    Failed(String),
+}
+
+/// A future of a conductor call.
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, ConductorCallError>> + Send + 'a>>;
+
+/// How calls reach the conductor: by method name, with keyword arguments, in JSON.
+pub trait ConductorTransport: Send + Sync {
+    /// Calls `method` with `args` on behalf of `ctx`.
+    fn call<'a>(&'a self, ctx: &'a RequestContext, method: &'a str, args: Map<String, Value>) -> CallFuture<'a>;
+}
+
+/// The conductor over RPC (`sahara-conductor` topic, version 1.0).
+#[derive(Debug, Clone)]
+pub struct RpcConductor {
+    client: RpcClient,
+}
+
+impl RpcConductor {
+    /// A client of the conductors serving `sahara-conductor` on `transport`.
+    pub fn new(transport: &Transport) -> Self {
+        Self::on_topic(transport, TOPIC)
+    }
+
+    /// A client of conductors serving another topic.
+    pub fn on_topic(transport: &Transport, topic: &str) -> Self {
+        RpcConductor {
+            client: RpcClient::new(transport, Target::topic(topic).with_version("1.0")),
+        }
+    }
+}
+
+impl ConductorTransport for RpcConductor {
+    fn call<'a>(&'a self, ctx: &'a RequestContext, method: &'a str, args: Map<String, Value>) -> CallFuture<'a> {
+        Box::pin(async move {
+            self.client
+                .call(ctx, method, Value::Object(args))
+                .await
+                .map_err(|e| match e {
+                    RpcError::Remote(r) => match SaharaError::from_remote_parts(
+                        &r.module,
+                        &r.class,
+                        &r.message,
+                        &Value::Object(r.kwargs.clone()),
+                    ) {
+                        Some(s) => ConductorCallError::Sahara(s),
+                        None => ConductorCallError::Failed(format!("{}.{}: {}", r.module, r.class, r.message)),
+                    },
+                    other => ConductorCallError::Failed(other.to_string()),
+                })
+        })
+    }
+}
+
+/// One page of a list, with the neighbouring pages' markers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The objects.
+    pub items: Vec<T>,
+    /// Marker of the previous page.
+    pub prev: Option<String>,
+    /// Marker of the next page.
+    pub next: Option<String>,
+}
+
+/// The typed conductor API.
+#[derive(Clone)]
+pub struct ConductorClient {
+    transport: Arc<dyn ConductorTransport>,
+}
+
+impl std::fmt::Debug for ConductorClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConductorClient")
+    }
+}
+
+fn args(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn decode<T: DeserializeOwned>(v: Value) -> Result<T, ConductorCallError> {
+    serde_json::from_value(v).map_err(|e| ConductorCallError::Failed(format!("unexpected conductor answer: {e}")))
+}
+
+fn decode_page<T: DeserializeOwned>(v: Value) -> Result<Page<T>, ConductorCallError> {
+    let mut v = match v {
+        Value::Object(m) => m,
+        other => return Err(ConductorCallError::Failed(format!("expected a page, got {other}"))),
+    };
+    let items = decode(v.remove("items").unwrap_or(Value::Array(Vec::new())))?;
+    let marker = |x: Option<Value>| x.and_then(|v| v.as_str().map(str::to_string));
+    Ok(Page {
+        items,
+        prev: marker(v.remove("prev")),
+        next: marker(v.remove("next")),
+    })
+}
+
+/// Keyword arguments of a list call: filters plus `regex_search`.
+fn list_args(regex_search: bool, filters: Map<String, Value>) -> Map<String, Value> {
+    let mut a = filters;
+    a.insert("regex_search".into(), Value::Bool(regex_search));
+    a
+}
+
+macro_rules! get_fns {
+    ($( $(#[$doc:meta])* $name:ident($param:literal) -> $ty:ty; )*) => {$(
+        $(#[$doc])*
+        pub async fn $name(&self, ctx: &RequestContext, id: &str) -> Result<Option<$ty>, ConductorCallError> {
+            let v = self.call(ctx, stringify!($name), json!({ $param: id })).await?;
+            if v.is_null() { Ok(None) } else { decode(v).map(Some) }
+        }
+    )*};
+}
+
+macro_rules! list_fns {
+    ($( $(#[$doc:meta])* $name:ident -> $ty:ty; )*) => {$(
+        $(#[$doc])*
+        pub async fn $name(&self, ctx: &RequestContext, regex_search: bool, filters: Map<String, Value>) -> Result<Page<$ty>, ConductorCallError> {
+            decode_page(self.call(ctx, stringify!($name), Value::Object(list_args(regex_search, filters))).await?)
+        }
+    )*};
+}
+
+macro_rules! create_fns {
+    ($( $(#[$doc:meta])* $name:ident -> $ty:ty; )*) => {$(
+        $(#[$doc])*
+        pub async fn $name(&self, ctx: &RequestContext, values: Map<String, Value>) -> Result<$ty, ConductorCallError> {
+            decode(self.call(ctx, stringify!($name), json!({"values": values})).await?)
+        }
+    )*};
+}
+
+macro_rules! update_fns {
+    ($( $(#[$doc:meta])* $name:ident($param:literal) -> $ty:ty; )*) => {$(
+        $(#[$doc])*
+        pub async fn $name(&self, ctx: &RequestContext, id: &str, values: Map<String, Value>) -> Result<$ty, ConductorCallError> {
+            decode(self.call(ctx, stringify!($name), json!({ $param: id, "values": values })).await?)
+        }
+    )*};
+}
+
+macro_rules! unit_fns {
+    ($( $(#[$doc:meta])* $name:ident($param:literal); )*) => {$(
+        $(#[$doc])*
+        pub async fn $name(&self, ctx: &RequestContext, id: &str) -> Result<(), ConductorCallError> {
+            self.call(ctx, stringify!($name), json!({ $param: id })).await.map(|_| ())
+        }
+    )*};
+}
+
+impl ConductorClient {
+    /// A client over `transport`.
+    pub fn new(transport: Arc<dyn ConductorTransport>) -> Self {
+        ConductorClient { transport }
+    }
+
+    /// A client of the conductors on the `sahara-conductor` topic of `transport`.
+    pub fn over_rpc(transport: &Transport) -> Self {
+        Self::new(Arc::new(RpcConductor::new(transport)))
+    }
+
+    /// Any conductor method by name (every method of Sahara's conductor API).
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        args_json: Value,
+    ) -> Result<Value, ConductorCallError> {
+        self.transport.call(ctx, method, args(args_json)).await
+    }
+
+    /// `cluster_get(cluster, show_progress)`.
+    pub async fn cluster_get(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        show_progress: bool,
+    ) -> Result<Option<Cluster>, ConductorCallError> {
+        let v = self
+            .call(
+                ctx,
+                "cluster_get",
+                json!({"cluster": id, "show_progress": show_progress}),
+            )
+            .await?;
+        if v.is_null() { Ok(None) } else { decode(v).map(Some) }
+    }
+
+    get_fns! {
+        /// `cluster_template_get(cluster_template)`.
+        cluster_template_get("cluster_template") -> ClusterTemplate;
+        /// `node_group_template_get(node_group_template)`.
+        node_group_template_get("node_group_template") -> NodeGroupTemplate;
+        /// `data_source_get(data_source)`.
+        data_source_get("data_source") -> DataSource;
+        /// `job_execution_get(job_execution)`.
+        job_execution_get("job_execution") -> JobExecution;
+        /// `job_get(job)`.
+        job_get("job") -> Job;
+        /// `job_binary_get(job_binary_id)`.
+        job_binary_get("job_binary_id") -> JobBinary;
+        /// `job_binary_internal_get(job_binary_internal_id)`.
+        job_binary_internal_get("job_binary_internal_id") -> JobBinaryInternal;
+        /// `cluster_verification_get(verification_id)`.
+        cluster_verification_get("verification_id") -> ClusterVerification;
+        /// `cluster_health_check_get(health_check_id)`.
+        cluster_health_check_get("health_check_id") -> ClusterHealthCheck;
+        /// `plugin_get(name)`.
+        plugin_get("name") -> PluginData;
+    }
+
+    list_fns! {
+        /// `cluster_get_all(regex_search, **filters)` (filters include `limit`, `marker`, `sort_by`).
+        cluster_get_all -> Cluster;
+        /// `cluster_template_get_all(...)`.
+        cluster_template_get_all -> ClusterTemplate;
+        /// `node_group_template_get_all(...)`.
+        node_group_template_get_all -> NodeGroupTemplate;
+        /// `data_source_get_all(...)`.
+        data_source_get_all -> DataSource;
+        /// `job_execution_get_all(...)` (also `cluster.name`, `job.name`, `status`).
+        job_execution_get_all -> JobExecution;
+        /// `job_get_all(...)`.
+        job_get_all -> Job;
+        /// `job_binary_get_all(...)`.
+        job_binary_get_all -> JobBinary;
+        /// `job_binary_internal_get_all(...)`.
+        job_binary_internal_get_all -> JobBinaryInternal;
+    }
+
+    create_fns! {
+        /// `cluster_create(values)`.
+        cluster_create -> Cluster;
+        /// `cluster_template_create(values)`.
+        cluster_template_create -> ClusterTemplate;
+        /// `node_group_template_create(values)`.
+        node_group_template_create -> NodeGroupTemplate;
+        /// `data_source_create(values)`.
+        data_source_create -> DataSource;
+        /// `job_execution_create(values)`.
+        job_execution_create -> JobExecution;
+        /// `job_create(values)`.
+        job_create -> Job;
+        /// `job_binary_create(values)`.
+        job_binary_create -> JobBinary;
+        /// `job_binary_internal_create(values)` (`data` as base64).
+        job_binary_internal_create -> JobBinaryInternal;
+        /// `plugin_create(values)`.
+        plugin_create -> PluginData;
+    }
+
+    update_fns! {
+        /// `cluster_update(cluster, values)`.
+        cluster_update("cluster") -> Cluster;
+        /// `data_source_update(id, values)`.
+        data_source_update("id") -> DataSource;
+        /// `job_execution_update(job_execution, values)`.
+        job_execution_update("job_execution") -> JobExecution;
+        /// `job_update(job, values)`.
+        job_update("job") -> Job;
+        /// `job_binary_update(id, values)`.
+        job_binary_update("id") -> JobBinary;
+        /// `job_binary_internal_update(id, values)`.
+        job_binary_internal_update("id") -> JobBinaryInternal;
+        /// `cluster_verification_update(verification_id, values)`.
+        cluster_verification_update("verification_id") -> ClusterVerification;
+        /// `cluster_health_check_update(health_check_id, values)`.
+        cluster_health_check_update("health_check_id") -> ClusterHealthCheck;
+        /// `plugin_update(name, values)`.
+        plugin_update("name") -> PluginData;
+        /// `cluster_verification_add(cluster_id, values)`.
+        cluster_verification_add("cluster_id") -> ClusterVerification;
+        /// `cluster_health_check_add(verification_id, values)`.
+        cluster_health_check_add("verification_id") -> ClusterHealthCheck;
+    }
+
+    unit_fns! {
+        /// `cluster_destroy(cluster)`.
+        cluster_destroy("cluster");
+        /// `node_group_remove(node_group)`.
+        node_group_remove("node_group");
+        /// `instance_remove(instance)`.
+        instance_remove("instance");
+        /// `data_source_destroy(data_source)`.
+        data_source_destroy("data_source");
+        /// `job_execution_destroy(job_execution)`.
+        job_execution_destroy("job_execution");
+        /// `job_destroy(job)`.
+        job_destroy("job");
+        /// `job_binary_destroy(job_binary)`.
+        job_binary_destroy("job_binary");
+        /// `job_binary_internal_destroy(job_binary_internal)`.
+        job_binary_internal_destroy("job_binary_internal");
+        /// `cluster_provision_step_update(provision_step)`.
+        cluster_provision_step_update("provision_step");
+        /// `cluster_verification_delete(verification_id)`.
+        cluster_verification_delete("verification_id");
+        /// `plugin_remove(name)`.
+        plugin_remove("name");
+    }
+
+    /// `cluster_template_update(id, values, ignore_prot_on_def)`.
+    pub async fn cluster_template_update(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        values: Map<String, Value>,
+        ignore_prot_on_def: bool,
+    ) -> Result<ClusterTemplate, ConductorCallError> {
+        decode(
+            self.call(
+                ctx,
+                "cluster_template_update",
+                json!({"id": id, "values": values, "ignore_prot_on_def": ignore_prot_on_def}),
+            )
+            .await?,
+        )
+    }
+
+    /// `node_group_template_update(id, values, ignore_prot_on_def)`.
+    pub async fn node_group_template_update(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        values: Map<String, Value>,
+        ignore_prot_on_def: bool,
+    ) -> Result<NodeGroupTemplate, ConductorCallError> {
+        decode(
+            self.call(
+                ctx,
+                "node_group_template_update",
+                json!({"id": id, "values": values, "ignore_prot_on_def": ignore_prot_on_def}),
+            )
+            .await?,
+        )
+    }
+
+    /// `cluster_template_destroy(cluster_template, ignore_prot_on_def)`.
+    pub async fn cluster_template_destroy(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        ignore_prot_on_def: bool,
+    ) -> Result<(), ConductorCallError> {
+        self.call(
+            ctx,
+            "cluster_template_destroy",
+            json!({"cluster_template": id, "ignore_prot_on_def": ignore_prot_on_def}),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `node_group_template_destroy(node_group_template, ignore_prot_on_def)`.
+    pub async fn node_group_template_destroy(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        ignore_prot_on_def: bool,
+    ) -> Result<(), ConductorCallError> {
+        self.call(
+            ctx,
+            "node_group_template_destroy",
+            json!({"node_group_template": id, "ignore_prot_on_def": ignore_prot_on_def}),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `node_group_add(cluster, values)`: the new node group's id.
+    pub async fn node_group_add(
+        &self,
+        ctx: &RequestContext,
+        cluster_id: &str,
+        values: Map<String, Value>,
+    ) -> Result<String, ConductorCallError> {
+        decode(
+            self.call(ctx, "node_group_add", json!({"cluster": cluster_id, "values": values}))
+                .await?,
+        )
+    }
+
+    /// `node_group_update(node_group, values)`.
+    pub async fn node_group_update(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        values: Map<String, Value>,
+    ) -> Result<(), ConductorCallError> {
+        self.call(ctx, "node_group_update", json!({"node_group": id, "values": values}))
+            .await
+            .map(|_| ())
+    }
+
+    /// `instance_add(node_group, values)`: the new instance's id.
+    pub async fn instance_add(
+        &self,
+        ctx: &RequestContext,
+        node_group_id: &str,
+        values: Map<String, Value>,
+    ) -> Result<String, ConductorCallError> {
+        decode(
+            self.call(
+                ctx,
+                "instance_add",
+                json!({"node_group": node_group_id, "values": values}),
+            )
+            .await?,
+        )
+    }
+
+    /// `instance_update(instance, values)`.
+    pub async fn instance_update(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+        values: Map<String, Value>,
+    ) -> Result<(), ConductorCallError> {
+        self.call(ctx, "instance_update", json!({"instance": id, "values": values}))
+            .await
+            .map(|_| ())
+    }
+
+    /// `append_volume(instance, volume_id)`.
+    pub async fn append_volume(
+        &self,
+        ctx: &RequestContext,
+        instance_id: &str,
+        volume_id: &str,
+    ) -> Result<(), ConductorCallError> {
+        self.call(
+            ctx,
+            "append_volume",
+            json!({"instance": instance_id, "volume_id": volume_id}),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `remove_volume(instance, volume_id)`.
+    pub async fn remove_volume(
+        &self,
+        ctx: &RequestContext,
+        instance_id: &str,
+        volume_id: &str,
+    ) -> Result<(), ConductorCallError> {
+        self.call(
+            ctx,
+            "remove_volume",
+            json!({"instance": instance_id, "volume_id": volume_id}),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `data_source_count(**filters)`.
+    pub async fn data_source_count(
+        &self,
+        ctx: &RequestContext,
+        filters: Map<String, Value>,
+    ) -> Result<i64, ConductorCallError> {
+        decode(self.call(ctx, "data_source_count", Value::Object(filters)).await?)
+    }
+
+    /// `job_execution_count(**filters)`.
+    pub async fn job_execution_count(
+        &self,
+        ctx: &RequestContext,
+        filters: Map<String, Value>,
+    ) -> Result<i64, ConductorCallError> {
+        decode(self.call(ctx, "job_execution_count", Value::Object(filters)).await?)
+    }
+
+    /// `job_main_name(job)`.
+    pub async fn job_main_name(
+        &self,
+        ctx: &RequestContext,
+        job_id: &str,
+    ) -> Result<Option<String>, ConductorCallError> {
+        decode(self.call(ctx, "job_main_name", json!({"job": job_id})).await?)
+    }
+
+    /// `job_lib_names(job)`.
+    pub async fn job_lib_names(&self, ctx: &RequestContext, job_id: &str) -> Result<Vec<String>, ConductorCallError> {
+        decode(self.call(ctx, "job_lib_names", json!({"job": job_id})).await?)
+    }
+
+    /// `job_binary_internal_get_raw_data(job_binary_internal_id)`: base64, or `None`.
+    pub async fn job_binary_internal_get_raw_data(
+        &self,
+        ctx: &RequestContext,
+        id: &str,
+    ) -> Result<Option<String>, ConductorCallError> {
+        decode(
+            self.call(
+                ctx,
+                "job_binary_internal_get_raw_data",
+                json!({"job_binary_internal_id": id}),
+            )
+            .await?,
+        )
+    }
+
+    /// `cluster_provision_step_add(cluster_id, values)`: the step's id.
+    pub async fn cluster_provision_step_add(
+        &self,
+        ctx: &RequestContext,
+        cluster_id: &str,
+        values: Map<String, Value>,
+    ) -> Result<String, ConductorCallError> {
+        decode(
+            self.call(
+                ctx,
+                "cluster_provision_step_add",
+                json!({"cluster_id": cluster_id, "values": values}),
+            )
+            .await?,
+        )
+    }
+
+    /// `cluster_provision_progress_update(cluster_id)`: the cluster with its events.
+    pub async fn cluster_provision_progress_update(
+        &self,
+        ctx: &RequestContext,
+        cluster_id: &str,
+    ) -> Result<Cluster, ConductorCallError> {
+        decode(
+            self.call(
+                ctx,
+                "cluster_provision_progress_update",
+                json!({"cluster_id": cluster_id}),
+            )
+            .await?,
+        )
+    }
+
+    /// `cluster_event_add(provision_step, values)`: the event's id.
+    pub async fn cluster_event_add(
+        &self,
+        ctx: &RequestContext,
+        step_id: &str,
+        values: Map<String, Value>,
+    ) -> Result<String, ConductorCallError> {
+        decode(
+            self.call(
+                ctx,
+                "cluster_event_add",
+                json!({"provision_step": step_id, "values": values}),
+            )
+            .await?,
+        )
+    }
+
+    /// `plugin_get_all()`.
+    pub async fn plugin_get_all(&self, ctx: &RequestContext) -> Result<Vec<PluginData>, ConductorCallError> {
+        decode(self.call(ctx, "plugin_get_all", json!({})).await?)
+    }
+}
