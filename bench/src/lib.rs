@@ -7,10 +7,12 @@
 //!   can do on the same broker.
 //! - [`stats`]: the closed-loop caller driver and the latency summary all sides print.
 //! - [`broker`]: AMQP URIs and deleting what a benchmark declared.
+//! - [`conductor`]: the conductor over RPC on a real database, read and write calls.
 
 #![warn(missing_docs)]
 
 pub mod broker;
+pub mod conductor;
 pub mod pingpong;
 pub mod rpc;
 pub mod stats;
