@@ -224,13 +224,21 @@ pub type DbPool = r2d2::Pool<DbConnectionManager>;
 /// A connection checked out of a [`DbPool`].
 pub type PooledDb = r2d2::PooledConnection<DbConnectionManager>;
 
+/// The longest pause between two attempts of the pool to reopen a connection after the
+/// server went away: r2d2 paces its reconnects by half its own checkout timeout, so that
+/// timeout is capped at twice this, and checkouts that should wait the whole
+/// `pool_timeout` use [`checkout`]. Without the cap a conductor stayed unusable for up to
+/// 15 s (half the default `pool_timeout`) after MariaDB came back from a long outage.
+pub const RECONNECT_PACE: Duration = Duration::from_secs(1);
+
 /// Builds a pool; connections open lazily (on first checkout). An in-memory SQLite database
 /// lives in one connection, so its pool holds exactly one that is never recycled.
+/// `Pool::get` waits at most `2 * RECONNECT_PACE`; [`checkout`] waits `pool_timeout`.
 pub fn build_pool(url: &DbUrl, session: &SessionOptions, options: &PoolOptions) -> Result<DbPool, DbError> {
     session.validate()?;
     url.to_diesel_url()?;
     let manager = DbConnectionManager::new(url.clone(), session.clone());
-    let builder = r2d2::Pool::builder().connection_timeout(options.connection_timeout);
+    let builder = r2d2::Pool::builder().connection_timeout(options.connection_timeout.min(2 * RECONNECT_PACE));
     let builder = if url.is_memory() {
         builder
             .max_size(1)
@@ -244,6 +252,12 @@ pub fn build_pool(url: &DbUrl, session: &SessionOptions, options: &PoolOptions) 
             .max_lifetime(options.max_lifetime)
     };
     Ok(builder.build_unchecked(manager))
+}
+
+/// A connection from `pool`, waiting up to `options.connection_timeout` (`pool_timeout`)
+/// for one to be free or for the server to be reachable again.
+pub fn checkout(pool: &DbPool, options: &PoolOptions) -> Result<PooledDb, r2d2::PoolError> {
+    pool.get_timeout(options.connection_timeout)
 }
 
 /// Everything `[database]` says about reaching the database.

@@ -54,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
             sahara_bench::broker::delete(
                 &target.url,
                 &[target.topic.clone(), format!("{}.bench", target.topic)],
-                &[target.exchange.clone()],
+                std::slice::from_ref(&target.exchange),
             )
             .await?;
         }

@@ -5,6 +5,7 @@
 
 use crate::error::{ConductorError, Result};
 use crate::ops::{Conductor, Obj};
+use crate::store::sql::py_type;
 use sahara_rpc::RequestContext;
 use serde_json::{Value, json};
 
@@ -98,7 +99,8 @@ impl Args {
                 _ => Err(ConductorError::InvalidArguments(format!("'{name}' has no id"))),
             },
             Some(other) => Err(ConductorError::InvalidArguments(format!(
-                "'{name}' must be an id or an object, not {other}"
+                "'{name}' must be an id or an object, not {}",
+                py_type(other)
             ))),
             None => Err(Self::missing(name)),
         }
@@ -109,7 +111,8 @@ impl Args {
         match self.0.get(name) {
             Some(Value::String(s)) => Ok(s.clone()),
             Some(other) => Err(ConductorError::InvalidArguments(format!(
-                "'{name}' must be a string, not {other}"
+                "'{name}' must be a string, not {}",
+                py_type(other)
             ))),
             None => Err(Self::missing(name)),
         }
@@ -121,7 +124,8 @@ impl Args {
             Some(Value::Object(o)) => Ok(o.clone()),
             Some(Value::Null) | None => Err(Self::missing(name)),
             Some(other) => Err(ConductorError::InvalidArguments(format!(
-                "'{name}' must be an object, not {other}"
+                "'{name}' must be an object, not {}",
+                py_type(other)
             ))),
         }
     }
@@ -132,7 +136,8 @@ impl Args {
             None | Some(Value::Null) => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
             Some(other) => Err(ConductorError::InvalidArguments(format!(
-                "'{name}' must be a boolean, not {other}"
+                "'{name}' must be a boolean, not {}",
+                py_type(other)
             ))),
         }
     }

@@ -12,9 +12,15 @@ pub enum ConductorError {
     /// The call's arguments do not fit the method (wrong type, unknown column, ...).
     #[error("invalid arguments: {0}")]
     InvalidArguments(String),
-    /// The database could not be used (after retrying what can be retried).
+    /// The database failed the call in a way retrying does not help (oslo.db's `DBError`).
     #[error("database error: {0}")]
     Database(String),
+    /// The database could not be reached, also after the retries (`DBConnectionError`).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The transaction kept losing deadlocks, also after the retries (`DBDeadlock`).
+    #[error("database deadlock: {0}")]
+    Deadlock(String),
     /// A raw database error, before the retry loop has classified it.
     #[error("database error: {0}")]
     Diesel(#[from] diesel::result::Error),
@@ -43,12 +49,21 @@ impl ConductorError {
             ConductorError::InvalidArguments(m) => {
                 ("builtins".into(), "TypeError".into(), m.clone(), serde_json::json!({}))
             }
-            other => (
-                "oslo_db.exception".into(),
-                "DBConnectionError".into(),
-                other.to_string(),
-                serde_json::json!({}),
-            ),
+            other => {
+                let class = match other {
+                    ConductorError::Unavailable(_) | ConductorError::Pool(_) => "DBConnectionError",
+                    ConductorError::Deadlock(_) => "DBDeadlock",
+                    ConductorError::Diesel(e) if sahara_schema::error::is_disconnect(e) => "DBConnectionError",
+                    ConductorError::Diesel(e) if sahara_schema::error::is_deadlock(e) => "DBDeadlock",
+                    _ => "DBError",
+                };
+                (
+                    "oslo_db.exception".into(),
+                    class.into(),
+                    other.to_string(),
+                    serde_json::json!({}),
+                )
+            }
         }
     }
 }

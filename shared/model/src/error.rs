@@ -422,7 +422,10 @@ impl SaharaError {
 
     /// An internal job binary over `job_binary_max_KB`: `Size of internal binary (5121.0KB) is greater than the maximum (5120KB)`.
     pub fn internal_binary_too_big(datasize_bytes: i64, max_kb: i64) -> Self {
-        let kb = (datasize_bytes as f64 / 1024.0 * 10.0).round() / 10.0;
+        let kb = datasize_bytes as f64 / 1024.0;
+        // Python's round(kb, 1): the exact binary value rounded, ties to even (0.25 -> 0.2),
+        // which is what `{:.1}` does; `(kb * 10).round()` would give 0.3.
+        let kb: f64 = format!("{kb:.1}").parse().unwrap_or(kb);
         SaharaError::DataTooBig(format!(
             "Size of internal binary ({}KB) is greater than the maximum ({max_kb}KB)",
             py_float(kb)
@@ -503,6 +506,15 @@ impl SaharaError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_size_rounds_as_python() {
+        // 256 bytes = 0.25 KB: Python's round(0.25, 1) is 0.2; 5121 KB stays 5121.0.
+        let msg = |bytes, max| SaharaError::internal_binary_too_big(bytes, max).to_string();
+        assert!(msg(256, 0).contains("(0.2KB)"), "{}", msg(256, 0));
+        assert!(msg(5121 * 1024, 5120).contains("(5121.0KB) is greater than the maximum (5120KB)"));
+        assert!(msg(1024 + 358, 1).contains("(1.3KB)"), "{}", msg(1024 + 358, 1));
+    }
 
     #[test]
     fn codes_classes_and_statuses() {

@@ -189,6 +189,17 @@ impl Request {
         m
     }
 
+    /// Where the reply to a message goes, when it is a call (`_msg_id` and `_reply_q`),
+    /// whether or not the rest of the message makes sense.
+    pub fn call_of(m: &Map<String, Value>) -> Option<CallInfo> {
+        let string_field = |k: &str| m.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        Some(CallInfo {
+            msg_id: string_field("_msg_id")?.to_string(),
+            reply_q: string_field("_reply_q")?.to_string(),
+            call_monitor_timeout: m.get("_timeout").and_then(Value::as_f64),
+        })
+    }
+
     /// Reads a request the way oslo's dispatcher does; the context is split off.
     pub fn from_map(mut m: Map<String, Value>) -> Result<Request> {
         let context = unpack_context(&mut m);
@@ -203,11 +214,7 @@ impl Request {
         };
         let string_field = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
         let call = match string_field("_msg_id").filter(|s| !s.is_empty()) {
-            Some(msg_id) => Some(CallInfo {
-                msg_id,
-                reply_q: string_field("_reply_q").ok_or_else(|| RpcError::Malformed("call without _reply_q".into()))?,
-                call_monitor_timeout: m.get("_timeout").and_then(Value::as_f64),
-            }),
+            Some(_) => Some(Self::call_of(&m).ok_or_else(|| RpcError::Malformed("call without _reply_q".into()))?),
             None => None,
         };
         Ok(Request {

@@ -88,8 +88,10 @@ impl RpcServer {
                 };
                 let (shared, seen) = (shared.clone(), seen.clone());
                 tokio::spawn(async move {
-                    if let Some(request) = accept(delivery, &seen) {
-                        handle(shared, request).await;
+                    match accept(delivery, &seen) {
+                        Accepted::Request(request) => handle(shared, request).await,
+                        Accepted::Malformed(call, error) => reject(&shared, call, error).await,
+                        Accepted::Dropped => {}
                     }
                     drop(permit);
                 });
@@ -120,17 +122,40 @@ impl RpcServer {
     }
 }
 
+/// What became of one delivery.
+enum Accepted {
+    /// A request to dispatch.
+    Request(Request),
+    /// A call whose request makes no sense (no method, args not an object): the caller
+    /// gets the error instead of waiting for its timeout, as oslo's dispatcher answers
+    /// such a call with the exception it raised.
+    Malformed(CallInfo, RemoteError),
+    /// Nothing to do: unreadable, a repeat, or a malformed cast.
+    Dropped,
+}
+
 /// Acknowledges (before dispatch, as oslo does), decodes and de-duplicates a delivery.
-fn accept(delivery: Delivery, seen: &Mutex<DuplicateFilter>) -> Option<Request> {
+fn accept(delivery: Delivery, seen: &Mutex<DuplicateFilter>) -> Accepted {
     if let Err(e) = delivery.acker.ack_nowait() {
         warn!(error = %e, "Discarding RPC request due to failed acknowledge");
-        return None;
+        return Accepted::Dropped;
     }
-    let request = match deserialize_msg(&delivery.body).and_then(Request::from_map) {
+    let map = match deserialize_msg(&delivery.body) {
+        Ok(m) => m,
+        Err(e) => {
+            error!(error = %e, "discarding an unreadable RPC message");
+            return Accepted::Dropped;
+        }
+    };
+    let call = Request::call_of(&map);
+    let request = match Request::from_map(map) {
         Ok(r) => r,
         Err(e) => {
-            error!(error = %e, "discarding a malformed RPC request");
-            return None;
+            error!(error = %e, "malformed RPC request");
+            return match call {
+                Some(call) => Accepted::Malformed(call, RemoteError::builtin("TypeError", e.to_string())),
+                None => Accepted::Dropped,
+            };
         }
     };
     if !seen
@@ -139,9 +164,21 @@ fn accept(delivery: Delivery, seen: &Mutex<DuplicateFilter>) -> Option<Request> 
         .check_and_add(&request.unique_id)
     {
         warn!(unique_id = %request.unique_id, method = %request.method, "ignoring duplicate message");
-        return None;
+        return Accepted::Dropped;
     }
-    Some(request)
+    Accepted::Request(request)
+}
+
+/// Answers a malformed call with its error.
+async fn reject(shared: &Shared, call: CallInfo, error: RemoteError) {
+    let reply = Reply {
+        result: Value::Null,
+        failure: Some(error.to_failure_string("")),
+        ending: true,
+        msg_id: call.msg_id,
+        unique_id: new_hex_id(),
+    };
+    send_reply(shared, &call.reply_q, reply).await;
 }
 
 /// Dispatches one request, with call-monitor heartbeats, and replies to calls.
@@ -162,7 +199,7 @@ async fn handle(shared: Arc<Shared>, mut request: Request) {
         match &outcome {
             Ok(_) => debug!("RPC method succeeded"),
             Err(e) if e.is_no_such_method() && request.method.ends_with("_ignore_errors") => debug!("{}", e.message),
-            Err(e) => warn!(class = %e.class, message = %e.message, "Exception during message handling"),
+            Err(e) => warn!(class = %e.class, error = %e.message, "Exception during message handling"),
         }
         if let Some(call) = &request.call {
             let reply = match outcome {

@@ -1,7 +1,8 @@
 //! Clusters, their node groups and instances, and volumes.
 
 use super::{
-    Conductor, Obj, already_written, by, list_request, map_write_error, must_get, page_value, s, scope, tenant,
+    Conductor, Obj, already_written, by, list_request, map_create_error, map_write_error, must_get, page_value, s,
+    scope, tenant,
 };
 use crate::error::{ConductorError, Result};
 use crate::keys::generate_key_pair;
@@ -150,14 +151,12 @@ pub(crate) fn delete_cluster_rows(c: &mut DbConnection, id: &str) -> Result<()> 
 
 impl Conductor {
     /// `cluster_get(cluster, show_progress=False)`: the cluster or `None`; with
-    /// `show_progress`, completed provision steps are settled first and events included.
+    /// `show_progress`, completed provision steps are settled first and events included,
+    /// and (as in Sahara, where this goes through `cluster_provision_progress_update`) a
+    /// cluster the caller can't see is a NotFoundException rather than `None`.
     pub async fn cluster_get(&self, ctx: &RequestContext, id: &str, show_progress: bool) -> Result<Option<Obj>> {
         if show_progress && !self.settings.disable_event_log {
-            return match self.cluster_provision_progress_update(ctx, id).await {
-                Ok(c) => Ok(Some(c)),
-                Err(ConductorError::Sahara(SaharaError::NotFound(_))) => Ok(None),
-                Err(e) => Err(e),
-            };
+            return self.cluster_provision_progress_update(ctx, id).await.map(Some);
         }
         let (scope, id) = (scope(ctx), id.to_string());
         self.store
@@ -210,7 +209,7 @@ impl Conductor {
                 match insert_cluster(c, &id, &merged) {
                     Ok(()) => {}
                     Err(e) if already_written(&e, attempt) => {}
-                    Err(e) => return Err(map_write_error(e, ResourceKind::Cluster, "clusters")),
+                    Err(e) => return Err(map_create_error(e)),
                 }
                 cluster_full(c, &scope, &id, false)?
                     .ok_or_else(|| ConductorError::Database(format!("cluster {id} vanished after its creation")))
@@ -225,8 +224,7 @@ impl Conductor {
             .run("cluster_update", move |c, _, _| {
                 query::get(c, &CLUSTERS, &scope, &id)?
                     .ok_or_else(|| SaharaError::not_found(ResourceKind::Cluster, &id))?;
-                query::update(c, &CLUSTERS, &id, &values)
-                    .map_err(|e| map_write_error(e, ResourceKind::Cluster, "clusters"))?;
+                query::update(c, &CLUSTERS, &id, &values).map_err(|e| map_write_error(e, ResourceKind::Cluster))?;
                 cluster_full(c, &scope, &id, false)?
                     .ok_or_else(|| SaharaError::not_found(ResourceKind::Cluster, &id).into())
             })
@@ -259,7 +257,7 @@ impl Conductor {
                 match query::insert_with_id(c, &NODE_GROUPS, &id, &v) {
                     Ok(()) => Ok(id.clone()),
                     Err(e) if already_written(&e, attempt) => Ok(id.clone()),
-                    Err(e) => Err(map_write_error(e, ResourceKind::NodeGroup, "node_groups")),
+                    Err(e) => Err(map_write_error(e, ResourceKind::NodeGroup)),
                 }
             })
             .await
@@ -272,7 +270,7 @@ impl Conductor {
             .run("node_group_update", move |c, _, _| {
                 must_get(c, &NODE_GROUPS, &scope, ResourceKind::NodeGroup, &id)?;
                 query::update(c, &NODE_GROUPS, &id, &values)
-                    .map_err(|e| map_write_error(e, ResourceKind::NodeGroup, "node_groups"))?;
+                    .map_err(|e| map_write_error(e, ResourceKind::NodeGroup))?;
                 Ok(())
             })
             .await
@@ -304,7 +302,7 @@ impl Conductor {
                 match query::insert_with_id(c, &INSTANCES, &id, &v) {
                     Ok(()) => {}
                     Err(e) if already_written(&e, attempt) => return Ok(id.clone()),
-                    Err(e) => return Err(map_write_error(e, ResourceKind::Instance, "instances")),
+                    Err(e) => return Err(map_write_error(e, ResourceKind::Instance)),
                 }
                 let count = ng.get("count").and_then(Value::as_i64).unwrap_or(0) + 1;
                 query::update(
@@ -324,8 +322,7 @@ impl Conductor {
         self.store
             .run("instance_update", move |c, _, _| {
                 must_get(c, &INSTANCES, &scope, ResourceKind::Instance, &id)?;
-                query::update(c, &INSTANCES, &id, &values)
-                    .map_err(|e| map_write_error(e, ResourceKind::Instance, "instances"))?;
+                query::update(c, &INSTANCES, &id, &values).map_err(|e| map_write_error(e, ResourceKind::Instance))?;
                 Ok(())
             })
             .await
@@ -416,7 +413,8 @@ fn insert_cluster(c: &mut DbConnection, id: &str, merged: &Obj) -> Result<()> {
         let Value::Object(mut ng) = ng else { continue };
         ng.insert("cluster_id".into(), Value::String(id.to_string()));
         ng.remove("id");
-        query::insert(c, &NODE_GROUPS, &ng).map_err(|e| map_write_error(e, ResourceKind::NodeGroup, "node_groups"))?;
+        // A collision here is reported by the caller, as Sahara reports it for the whole creation.
+        query::insert(c, &NODE_GROUPS, &ng)?;
     }
     Ok(())
 }

@@ -97,7 +97,7 @@ async fn simple_create(
             match query::insert_with_id(c, table, &id, &v) {
                 Ok(()) => {}
                 Err(e) if already_written(&e, attempt) => {}
-                Err(e) => return Err(map_write_error(e, kind, table.name)),
+                Err(e) => return Err(map_write_error(e, kind)),
             }
             must_get(c, table, &scope, kind, &id)
         })
@@ -220,7 +220,7 @@ impl Conductor {
                     &values,
                 )?;
                 query::update(c, &DATA_SOURCES, &id, &values)
-                    .map_err(|e| map_write_error(e, ResourceKind::DataSource, "data_sources"))?;
+                    .map_err(|e| map_write_error(e, ResourceKind::DataSource))?;
                 must_get(c, &DATA_SOURCES, &scope, ResourceKind::DataSource, &id)
             })
             .await
@@ -288,7 +288,7 @@ impl Conductor {
                         return job_full(c, &scope, &id)?
                             .ok_or_else(|| SaharaError::not_found(ResourceKind::Job, &id).into());
                     }
-                    Err(e) => return Err(map_write_error(e, ResourceKind::Job, "jobs")),
+                    Err(e) => return Err(map_write_error(e, ResourceKind::Job)),
                 }
                 for (table, ids) in [(&MAINS_ASSOCIATION, &mains), (&LIBS_ASSOCIATION, &libs)] {
                     for b in ids {
@@ -317,9 +317,8 @@ impl Conductor {
                     arg.insert("order".into(), Value::from(order));
                     arg.insert("job_id".into(), Value::String(id.clone()));
                     arg.remove("id");
-                    query::insert(c, &JOB_INTERFACE_ARGUMENTS, &arg).map_err(|e| {
-                        map_write_error(e, ResourceKind::JobInterfaceArgument, "job_interface_arguments")
-                    })?;
+                    query::insert(c, &JOB_INTERFACE_ARGUMENTS, &arg)
+                        .map_err(|e| map_write_error(e, ResourceKind::JobInterfaceArgument))?;
                 }
                 job_full(c, &scope, &id)?.ok_or_else(|| SaharaError::not_found(ResourceKind::Job, &id).into())
             })
@@ -332,7 +331,7 @@ impl Conductor {
         self.store
             .run("job_update", move |c, _, _| {
                 guarded_update(c, &scope, tenant.as_deref(), ResourceKind::Job, &JOBS, &id, &values)?;
-                query::update(c, &JOBS, &id, &values).map_err(|e| map_write_error(e, ResourceKind::Job, "jobs"))?;
+                query::update(c, &JOBS, &id, &values).map_err(|e| map_write_error(e, ResourceKind::Job))?;
                 job_full(c, &scope, &id)?.ok_or_else(|| SaharaError::not_found(ResourceKind::Job, &id).into())
             })
             .await
@@ -357,36 +356,38 @@ impl Conductor {
             .await
     }
 
-    /// `job_main_name(job)`: the name of the job's first main binary, or `None`.
+    /// `job_main_name(job)`: the name of the job's first main binary, or `None` (also when
+    /// the caller can't see that binary: Sahara looks it up again with the caller's context).
     pub async fn job_main_name(&self, ctx: &RequestContext, id: &str) -> Result<Option<String>> {
-        let job = self
-            .job_get(ctx, id)
-            .await?
-            .ok_or_else(|| SaharaError::not_found(ResourceKind::Job, id))?;
-        Ok(job
-            .get("mains")
-            .and_then(Value::as_array)
-            .and_then(|m| m.first())
-            .and_then(|b| b.get("name"))
-            .and_then(Value::as_str)
-            .map(str::to_string))
+        let names = self.job_binary_names(ctx, id, "mains").await?;
+        Ok(names.into_iter().next().flatten())
     }
 
-    /// `job_lib_names(job)`: the names of the job's lib binaries.
+    /// `job_lib_names(job)`: the names of the job's lib binaries the caller can see.
     pub async fn job_lib_names(&self, ctx: &RequestContext, id: &str) -> Result<Vec<String>> {
-        let job = self
-            .job_get(ctx, id)
-            .await?
-            .ok_or_else(|| SaharaError::not_found(ResourceKind::Job, id))?;
-        Ok(job
-            .get("libs")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(|b| b.get("name").and_then(Value::as_str).map(str::to_string))
+        let names = self.job_binary_names(ctx, id, "libs").await?;
+        Ok(names.into_iter().flatten().collect())
+    }
+
+    /// The names of a job's `mains` or `libs`, each looked up with the caller's context as
+    /// Sahara's `LocalApi` does (`None` for a binary the caller can't see).
+    async fn job_binary_names(&self, ctx: &RequestContext, id: &str, key: &'static str) -> Result<Vec<Option<String>>> {
+        let (scope, id) = (scope(ctx), id.to_string());
+        self.store
+            .run("job_binary_names", move |c, _, _| {
+                let job = job_full(c, &scope, &id)?.ok_or_else(|| SaharaError::not_found(ResourceKind::Job, &id))?;
+                let ids: Vec<String> = job
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .map(|l| l.iter().filter_map(|b| s_val(b, "id")).collect())
+                    .unwrap_or_default();
+                ids.iter()
+                    .map(|b| {
+                        Ok(query::get(c, &JOB_BINARIES, &scope, b)?.and_then(|jb| s(&jb, "name").map(str::to_string)))
+                    })
                     .collect()
             })
-            .unwrap_or_default())
+            .await
     }
 
     // --- job binaries ---
@@ -461,7 +462,7 @@ impl Conductor {
                     }
                 }
                 query::update(c, &JOB_BINARIES, &id, &values)
-                    .map_err(|e| map_write_error(e, ResourceKind::JobBinary, "job_binaries"))?;
+                    .map_err(|e| map_write_error(e, ResourceKind::JobBinary))?;
                 must_get(c, &JOB_BINARIES, &scope, ResourceKind::JobBinary, &id)
             })
             .await
@@ -592,7 +593,7 @@ impl Conductor {
                 values.remove("data");
                 values.remove("datasize");
                 query::update(c, &JOB_BINARY_INTERNAL, &id, &values)
-                    .map_err(|e| map_write_error(e, ResourceKind::JobBinaryInternal, "job_binary_internal"))?;
+                    .map_err(|e| map_write_error(e, ResourceKind::JobBinaryInternal))?;
                 must_get(c, &JOB_BINARY_INTERNAL, &scope, ResourceKind::JobBinaryInternal, &id)
             })
             .await
@@ -671,7 +672,7 @@ impl Conductor {
                 match query::insert_with_id(c, &JOB_EXECUTIONS, &id, &v) {
                     Ok(()) => {}
                     Err(e) if already_written(&e, attempt) => {}
-                    Err(e) => return Err(map_write_error(e, ResourceKind::JobExecution, "job_executions")),
+                    Err(e) => return Err(map_write_error(e, ResourceKind::JobExecution)),
                 }
                 Ok(with_oozie_id(must_get(
                     c,
@@ -713,6 +714,11 @@ impl Conductor {
             })
             .await
     }
+}
+
+/// A string field of a JSON value.
+fn s_val(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 /// `JobExecution.to_dict()` also carries `oozie_job_id` (= `engine_job_id`).

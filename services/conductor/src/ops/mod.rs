@@ -86,25 +86,52 @@ pub(crate) fn must_get(
     query::get(c, table, scope, id)?.ok_or_else(|| SaharaError::not_found(kind, id).into())
 }
 
-/// Turns a unique-key violation into Sahara's DBDuplicateEntry for `kind`, and foreign-key
-/// violations into DeletionFailed when deleting (`deleting` names the object).
-pub(crate) fn map_write_error(e: ConductorError, kind: ResourceKind, table: &str) -> ConductorError {
+/// The columns oslo.db reports for a unique-key violation: MySQL/MariaDB name the key
+/// (`for key 'name'`), and oslo.db passes that name on as the one "column" (Sahara's
+/// constraints are not named `uniq_*`); SQLite names the columns.
+fn oslo_duplicate_columns(dup: &sahara_schema::DuplicateEntry) -> Vec<String> {
+    match (&dup.table, &dup.key) {
+        (Some(t), Some(k)) => vec![format!("{t}.{k}")],
+        (None, Some(k)) => vec![k.clone()],
+        (_, None) => dup.columns.clone(),
+    }
+}
+
+/// Turns a unique-key violation into Sahara's DBDuplicateEntry for `kind`
+/// (`Duplicate entry for NodeGroupTemplate: ['name']`).
+pub(crate) fn map_write_error(e: ConductorError, kind: ResourceKind) -> ConductorError {
     if let ConductorError::Diesel(d) = &e
         && let Some(dup) = sahara_schema::is_duplicate(d)
     {
-        let cols = dup.columns_in(table);
+        let cols = oslo_duplicate_columns(&dup);
         let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
         return SaharaError::db_duplicate(kind, &cols).into();
     }
     e
 }
 
+/// The same for `cluster_create` and `cluster_template_create`, whose message names the
+/// duplicate value (`Duplicate entry for object c-p1. Failed on columns: ['name']`; `None`
+/// where the database does not say it), whichever row of the creation collided.
+pub(crate) fn map_create_error(e: ConductorError) -> ConductorError {
+    let dup = match &e {
+        ConductorError::Diesel(d) => sahara_schema::is_duplicate(d),
+        _ => None,
+    };
+    match dup {
+        Some(dup) => {
+            let cols = oslo_duplicate_columns(&dup);
+            let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+            SaharaError::db_duplicate_object(dup.value.as_deref().unwrap_or("None"), &cols).into()
+        }
+        None => e,
+    }
+}
+
 /// Whether a write failed because our own earlier attempt already committed it (the
 /// connection was lost after the commit): a duplicate primary key on a retry.
 pub(crate) fn already_written(e: &ConductorError, attempt: u32) -> bool {
-    attempt > 0
-        && matches!(e, ConductorError::Diesel(d)
-            if sahara_schema::is_duplicate(d).is_some_and(|dup| dup.key.as_deref() == Some("PRIMARY") || dup.columns.iter().any(|c| c == "id")))
+    attempt > 0 && query::is_primary_key_duplicate(e)
 }
 
 /// Sahara's list arguments out of `**kwargs`: `limit`, `marker`, `sort_by` are taken out,

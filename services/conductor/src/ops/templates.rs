@@ -1,11 +1,14 @@
 //! Cluster templates (with their node groups, `templates_relations`) and node group templates.
 
 use super::{
-    Conductor, Obj, already_written, by, list_request, map_write_error, must_get, page_value, s, scope, tenant,
+    Conductor, Obj, already_written, by, list_request, map_create_error, map_write_error, must_get, page_value, s,
+    scope, tenant,
 };
 use crate::error::{ConductorError, Result};
 use crate::store::query::{self, Scope};
-use crate::store::tables::{CLUSTER_TEMPLATES, CLUSTERS, NODE_GROUP_TEMPLATES, NODE_GROUPS, TEMPLATES_RELATIONS};
+use crate::store::tables::{
+    CLUSTER_TEMPLATES, CLUSTERS, NODE_GROUP_TEMPLATES, NODE_GROUPS, TEMPLATES_RELATIONS, Table,
+};
 use sahara_model::{ResourceKind, SaharaError, acl, defaults};
 use sahara_rpc::RequestContext;
 use sahara_schema::DbConnection;
@@ -48,8 +51,7 @@ fn insert_relations(c: &mut DbConnection, template_id: &str, node_groups: &[Valu
         let mut ng = ng.clone();
         ng.remove("id");
         ng.insert("cluster_template_id".into(), Value::String(template_id.to_string()));
-        query::insert(c, &TEMPLATES_RELATIONS, &ng)
-            .map_err(|e| map_write_error(e, ResourceKind::TemplateNodeGroup, "templates_relations"))?;
+        query::insert(c, &TEMPLATES_RELATIONS, &ng).map_err(|e| map_write_error(e, ResourceKind::TemplateNodeGroup))?;
     }
     Ok(())
 }
@@ -81,7 +83,7 @@ fn update_cluster_template_rows(
     let mut values = values.clone();
     let node_groups = values.remove("node_groups");
     query::update(c, &CLUSTER_TEMPLATES, &id, &values)
-        .map_err(|e| map_write_error(e, ResourceKind::ClusterTemplate, "cluster_templates"))?;
+        .map_err(|e| map_write_error(e, ResourceKind::ClusterTemplate))?;
     if let Some(ngs) = node_groups {
         query::delete_where(c, &TEMPLATES_RELATIONS, &by("cluster_template_id", &id))?;
         if let Value::Array(ngs) = ngs {
@@ -141,7 +143,7 @@ impl Conductor {
                 match query::insert_with_id(c, &CLUSTER_TEMPLATES, &id, &v) {
                     Ok(()) => insert_relations(c, &id, &node_groups)?,
                     Err(e) if already_written(&e, attempt) => {}
-                    Err(e) => return Err(map_write_error(e, ResourceKind::ClusterTemplate, "cluster_templates")),
+                    Err(e) => return Err(map_create_error(e)),
                 }
                 cluster_template_full(c, &scope, &id)?.ok_or_else(|| {
                     ConductorError::Database(format!("cluster template {id} vanished after its creation"))
@@ -195,6 +197,9 @@ impl Conductor {
                         ct.get("is_protected").and_then(Value::as_bool),
                     )?;
                 }
+                // Sahara's ORM deletes the template's node groups (cascade) and lets go of the
+                // clusters made from it (`clusters.cluster_template_id` set to NULL).
+                detach(c, &CLUSTERS, "cluster_template_id", &id)?;
                 query::delete_where(c, &TEMPLATES_RELATIONS, &by("cluster_template_id", &id))?;
                 query::delete_where(c, &CLUSTER_TEMPLATES, &by("id", &id))
                     .map_err(|e| fk_to_deletion_failed(e, ResourceKind::ClusterTemplate))?;
@@ -245,11 +250,7 @@ impl Conductor {
                     Ok(()) => {}
                     Err(e) if already_written(&e, attempt) => {}
                     Err(e) => {
-                        return Err(map_write_error(
-                            e,
-                            ResourceKind::NodeGroupTemplate,
-                            "node_group_templates",
-                        ));
+                        return Err(map_write_error(e, ResourceKind::NodeGroupTemplate));
                     }
                 }
                 must_get(c, &NODE_GROUP_TEMPLATES, &scope, ResourceKind::NodeGroupTemplate, &id)
@@ -297,7 +298,7 @@ impl Conductor {
                     }
                 }
                 query::update(c, &NODE_GROUP_TEMPLATES, &id, &v)
-                    .map_err(|e| map_write_error(e, ResourceKind::NodeGroupTemplate, "node_group_templates"))?;
+                    .map_err(|e| map_write_error(e, ResourceKind::NodeGroupTemplate))?;
                 let updated = must_get(c, &NODE_GROUP_TEMPLATES, &scope, ResourceKind::NodeGroupTemplate, &id)?;
                 for rel in &relations {
                     let Some(ct_id) = s(rel, "cluster_template_id") else {
@@ -361,26 +362,27 @@ impl Conductor {
                         ngt.get("is_protected").and_then(Value::as_bool),
                     )?;
                 }
-                // Still referenced by node groups or cluster templates: the foreign keys refuse.
-                let used = query::count(
-                    c,
-                    &NODE_GROUPS,
-                    &Scope::unrestricted(),
-                    &by("node_group_template_id", &id),
-                )? + query::count(
-                    c,
-                    &TEMPLATES_RELATIONS,
-                    &Scope::unrestricted(),
-                    &by("node_group_template_id", &id),
-                )?;
-                if used > 0 {
-                    return Err(SaharaError::deletion_failed_fk(ResourceKind::NodeGroupTemplate, true).into());
-                }
+                // Sahara's ORM lets go of the node groups of clusters and cluster templates
+                // made from it (their `node_group_template_id` set to NULL); refusing a
+                // template still in use is the API's validation, not the conductor's.
+                detach(c, &NODE_GROUPS, "node_group_template_id", &id)?;
+                detach(c, &TEMPLATES_RELATIONS, "node_group_template_id", &id)?;
                 query::delete_where(c, &NODE_GROUP_TEMPLATES, &by("id", &id))?;
                 Ok(())
             })
             .await
     }
+}
+
+/// Sets `column` to NULL on the rows of `table` referring to `id`, one row at a time as
+/// SQLAlchemy does when their parent goes (so each gets its `updated_at`).
+fn detach(c: &mut DbConnection, table: &Table, column: &str, id: &str) -> Result<()> {
+    for row in query::select(c, table, &Scope::unrestricted(), &by(column, id), Some("t.`id`"))? {
+        if let Some(row_id) = s(&row, "id") {
+            query::update(c, table, row_id, &Map::from_iter([(column.to_string(), Value::Null)]))?;
+        }
+    }
+    Ok(())
 }
 
 /// A foreign-key refusal on delete becomes Sahara's DeletionFailed.

@@ -1,7 +1,9 @@
 //! The conductor's database access: a connection pool, one transaction per conductor call
 //! run on a blocking thread, and oslo.db's retry of a whole call after a lost connection
 //! or a deadlock (`[database] db_max_retries`, `db_retry_interval`,
-//! `db_inc_retry_interval`, `db_max_retry_interval`).
+//! `db_inc_retry_interval`, `db_max_retry_interval`). Row ids generated inside a call are
+//! the same in every attempt, so a retry recognises what an attempt whose commit lost its
+//! connection had written.
 
 pub mod query;
 pub mod sql;
@@ -10,7 +12,9 @@ pub mod tables;
 use crate::error::{ConductorError, Result};
 use diesel::Connection;
 use sahara_config::{ConfigOpts, DatabaseOpts};
+use sahara_schema::connection::{PoolOptions, checkout};
 use sahara_schema::{Backend, DbConnection, DbPool, DbSettings};
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,6 +61,7 @@ pub struct Store {
     pool: DbPool,
     backend: Backend,
     retry: CallRetry,
+    pool_options: PoolOptions,
 }
 
 impl std::fmt::Debug for Store {
@@ -85,12 +90,18 @@ impl Store {
             pool,
             backend: settings.url.backend(),
             retry: CallRetry::from_opts(opts),
+            pool_options: settings.pool,
         })
     }
 
     /// A store over an existing pool.
     pub fn new(pool: DbPool, backend: Backend, retry: CallRetry) -> Store {
-        Store { pool, backend, retry }
+        Store {
+            pool,
+            backend,
+            retry,
+            pool_options: PoolOptions::default(),
+        }
     }
 
     /// MySQL or SQLite.
@@ -105,9 +116,9 @@ impl Store {
         if self.backend != Backend::Sqlite {
             return Ok(Vec::new());
         }
-        let pool = self.pool.clone();
+        let (pool, options) = (self.pool.clone(), self.pool_options);
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| ConductorError::Database(e.to_string()))?;
+            let mut conn = checkout(&pool, &options).map_err(|e| ConductorError::Database(e.to_string()))?;
             let report = sahara_schema::migrate::upgrade(&mut conn, &sahara_schema::migrate::Target::Head)
                 .map_err(|e| ConductorError::Database(e.to_string()))?;
             Ok(report.applied.iter().map(|m| m.to_string()).collect())
@@ -118,20 +129,24 @@ impl Store {
 
     /// Runs `f` in one transaction on a blocking thread; a lost connection or a deadlock
     /// rolls back and runs the whole of `f` again, with oslo.db's pauses. `attempt` tells
-    /// `f` whether an earlier attempt may have committed before its connection was lost.
+    /// `f` whether an earlier attempt may have committed before its connection was lost;
+    /// [`query::insert`] generates the same ids in every attempt and takes such rows as
+    /// written.
     pub async fn run<T, F>(&self, op: &'static str, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
     {
         let f = Arc::new(f);
+        let seed = uuid::Uuid::new_v4().as_u128();
         let mut attempt = 0u32;
         let mut pause = self.retry.interval;
         loop {
-            let (pool, f, backend) = (self.pool.clone(), f.clone(), self.backend);
+            let (pool, f, backend, options) = (self.pool.clone(), f.clone(), self.backend, self.pool_options);
             let outcome = tokio::task::spawn_blocking(move || {
-                let mut conn = pool.get().map_err(|e| ConductorError::Pool(e.to_string()))?;
-                conn.transaction(|c| f(c, backend, attempt))
+                let _ids = CallIds::enter(seed, attempt);
+                let mut conn = checkout(&pool, &options).map_err(|e| ConductorError::Pool(e.to_string()))?;
+                conn.transaction(|c| f(c, backend, attempt)).map_err(commit_error)
             })
             .await
             .unwrap_or_else(|e| Err(ConductorError::Database(format!("{op} panicked: {e}"))));
@@ -145,14 +160,82 @@ impl Store {
                     attempt += 1;
                 }
                 Err(ConductorError::Diesel(e)) => return Err(classify(op, e)),
-                Err(ConductorError::Pool(e)) => return Err(ConductorError::Database(format!("{op}: {e}"))),
+                Err(ConductorError::Pool(e)) => return Err(ConductorError::Unavailable(format!("{op}: {e}"))),
                 other => return other,
             }
         }
     }
 }
 
+thread_local! {
+    /// The ids of the call running on this thread (set by [`Store::run`]).
+    static CALL_IDS: Cell<Option<CallIds>> = const { Cell::new(None) };
+}
+
+/// Where the row ids of one attempt of a call come from: the `n`-th id generated is the
+/// same in every attempt of the call, and unique to it.
+#[derive(Clone, Copy)]
+struct CallIds {
+    seed: u128,
+    next: u32,
+    attempt: u32,
+}
+
+impl CallIds {
+    /// Makes this thread generate the ids of `attempt` until the guard is dropped.
+    fn enter(seed: u128, attempt: u32) -> CallIdsGuard {
+        CALL_IDS.with(|c| c.set(Some(CallIds { seed, next: 0, attempt })));
+        CallIdsGuard
+    }
+}
+
+/// Clears the thread's call ids when an attempt ends (also on panic).
+struct CallIdsGuard;
+
+impl Drop for CallIdsGuard {
+    fn drop(&mut self) {
+        CALL_IDS.with(|c| c.set(None));
+    }
+}
+
+/// A new row id (a uuid4 string), and whether an earlier attempt of the same call may
+/// already have stored a row under it. Inside [`Store::run`] the `n`-th id of every
+/// attempt is the same; elsewhere it is random.
+pub(crate) fn next_row_id() -> (String, bool) {
+    CALL_IDS.with(|c| match c.get() {
+        Some(mut ids) => {
+            // The counter only touches the low 32 bits, which the uuid4 version and
+            // variant bits leave alone: ids within a call stay distinct.
+            let bytes = (ids.seed ^ u128::from(ids.next)).to_be_bytes();
+            ids.next += 1;
+            c.set(Some(ids));
+            let id = uuid::Builder::from_random_bytes(bytes).into_uuid().to_string();
+            (id, ids.attempt > 0)
+        }
+        None => (uuid::Uuid::new_v4().to_string(), false),
+    })
+}
+
+/// A COMMIT that lost its connection makes diesel's rollback fail too, and diesel reports
+/// both as one `RollbackErrorOnCommit`; the commit's own error is what decides a retry (a
+/// disconnect: the transaction may or may not have committed, which `attempt > 0` tells
+/// the retried call).
+fn commit_error(e: ConductorError) -> ConductorError {
+    match e {
+        ConductorError::Diesel(diesel::result::Error::RollbackErrorOnCommit { commit_error, .. }) => {
+            ConductorError::Diesel(*commit_error)
+        }
+        other => other,
+    }
+}
+
 /// Turns a raw error that is not retried into what callers see.
 fn classify(op: &str, e: diesel::result::Error) -> ConductorError {
-    ConductorError::Database(format!("{op}: {e}"))
+    if sahara_schema::error::is_disconnect(&e) {
+        ConductorError::Unavailable(format!("{op}: {e}"))
+    } else if sahara_schema::error::is_deadlock(&e) {
+        ConductorError::Deadlock(format!("{op}: {e}"))
+    } else {
+        ConductorError::Database(format!("{op}: {e}"))
+    }
 }

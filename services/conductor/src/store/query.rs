@@ -3,7 +3,7 @@
 //! previous/next markers, inserts with Sahara's column defaults, updates and deletes.
 
 use super::sql::{Param, Sql, ident, json_row, to_param};
-use super::tables::{ColumnDefault, Kind, Table};
+use super::tables::{Column, ColumnDefault, Kind, Table};
 use crate::error::{ConductorError, Result};
 use sahara_schema::{Backend, DbConnection};
 use serde_json::{Map, Value};
@@ -309,13 +309,26 @@ pub fn prev_and_next(ids: &[String], limit: Option<i64>, marker: Option<&str>) -
 /// Inserts a row from `values` (unknown keys ignored, as SQLAlchemy's `update()` does):
 /// a fresh uuid4 id unless given, `created_at` now, Sahara's column defaults for absent
 /// keys. Returns the id.
+///
+/// In a retried [`Store::run`](super::Store::run) call, a generated id that is already
+/// taken is the row this same insert stored in an earlier attempt, whose commit went
+/// through although its connection was lost: it is taken as written, not written twice.
 pub fn insert(conn: &mut DbConnection, table: &Table, values: &Map<String, Value>) -> Result<String> {
-    let id = match values.get("id") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => uuid::Uuid::new_v4().to_string(),
+    let (id, replay) = match values.get("id") {
+        Some(Value::String(s)) if !s.is_empty() => (s.clone(), false),
+        _ => super::next_row_id(),
     };
-    insert_with_id(conn, table, &id, values)?;
-    Ok(id)
+    match insert_with_id(conn, table, &id, values) {
+        Err(e) if replay && is_primary_key_duplicate(&e) => Ok(id),
+        other => other.map(|()| id),
+    }
+}
+
+/// Whether a write failed on a duplicate primary key (`id`).
+pub fn is_primary_key_duplicate(e: &ConductorError) -> bool {
+    matches!(e, ConductorError::Diesel(d)
+        if sahara_schema::is_duplicate(d)
+            .is_some_and(|dup| dup.key.as_deref() == Some("PRIMARY") || dup.columns.iter().any(|c| c == "id")))
 }
 
 /// [`insert`] with a caller-chosen id (so a retried insert can be recognised).
@@ -355,29 +368,63 @@ pub fn insert_with_id(conn: &mut DbConnection, table: &Table, id: &str, values: 
     Ok(())
 }
 
-/// Sets the columns named in `values` (unknown keys and `id`/`created_at` ignored) and
-/// `updated_at` on the row `id`. Returns whether a row was changed.
+/// Sets the columns named in `values` (unknown keys and `id`/`created_at`/`updated_at`
+/// ignored) and `updated_at` on the row `id`, as SQLAlchemy's unit of work does: a value
+/// equal (by Python's `==`) to the stored one is not written, and when nothing changes no
+/// UPDATE is issued at all, so `updated_at` keeps its value. Returns whether a row changed.
 pub fn update(conn: &mut DbConnection, table: &Table, id: &str, values: &Map<String, Value>) -> Result<bool> {
+    let current = get(conn, table, &Scope::unrestricted(), id)?;
+    let changed: Vec<(&Column, &Value)> = table
+        .columns
+        .iter()
+        .filter(|col| !matches!(col.name, "id" | "created_at" | "updated_at"))
+        .filter_map(|col| values.get(col.name).map(|v| (col, v)))
+        .filter(|(col, v)| {
+            !current
+                .as_ref()
+                .and_then(|row| row.get(col.name))
+                .is_some_and(|stored| python_eq(stored, v))
+        })
+        .collect();
+    if changed.is_empty() {
+        return Ok(false);
+    }
     let mut sql = Sql::new(format!("UPDATE {} SET ", ident(table.name)));
-    let mut first = true;
-    for col in table.columns {
-        let v = match col.name {
-            "id" | "created_at" => continue,
-            "updated_at" => Value::String(now()),
-            name => match values.get(name) {
-                Some(v) => v.clone(),
-                None => continue,
-            },
-        };
-        if !first {
+    if table.has("updated_at") {
+        sql.push("`updated_at` = ");
+        sql.bind(to_param(table.column("updated_at").unwrap(), &Value::String(now()))?);
+        sql.push(", ");
+    }
+    for (i, (col, v)) in changed.iter().enumerate() {
+        if i > 0 {
             sql.push(", ");
         }
-        first = false;
         sql.push(&format!("{} = ", ident(col.name)));
-        sql.bind(to_param(col, &v)?);
+        sql.bind(to_param(col, v)?);
     }
     sql.push(" WHERE `id` = ").bind(Param::Text(Some(id.to_string())));
     Ok(sql.execute(conn)? > 0)
+}
+
+/// Python's `==` between a stored value (as read back) and a new one: numbers by value
+/// (`1 == 1.0`, `True == 1`), containers element by element, anything else exactly.
+fn python_eq(a: &Value, b: &Value) -> bool {
+    fn number(v: &Value) -> Option<f64> {
+        match v {
+            Value::Number(n) => n.as_f64(),
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            _ => None,
+        }
+    }
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_i64() && y.is_i64() => x.as_i64() == y.as_i64(),
+        (Value::Number(_) | Value::Bool(_), Value::Number(_) | Value::Bool(_)) => number(a) == number(b),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| python_eq(x, y)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| python_eq(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// Deletes rows matching `filters` (no scoping: callers check visibility first).
@@ -419,6 +466,21 @@ mod tests {
         assert_eq!(prev_and_next(&all, Some(2), Some("id1")), (None, Some("id3".into())));
         assert_eq!(prev_and_next(&all, Some(2), Some("id3")), (Some("id1".into()), None));
         assert_eq!(prev_and_next(&all, Some(2), Some("nope")), (None, None));
+    }
+
+    #[test]
+    fn python_equality() {
+        use serde_json::json;
+        assert!(python_eq(&json!(1), &json!(1.0)));
+        assert!(python_eq(&json!(true), &json!(1)));
+        assert!(!python_eq(&json!(3), &json!("3")));
+        assert!(python_eq(
+            &json!({"a": [1, {"b": false}]}),
+            &json!({"a": [1.0, {"b": 0}]})
+        ));
+        assert!(!python_eq(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+        assert!(python_eq(&Value::Null, &Value::Null));
+        assert!(!python_eq(&Value::Null, &json!(0)));
     }
 
     #[test]

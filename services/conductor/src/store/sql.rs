@@ -232,7 +232,9 @@ pub fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
 
 /// Converts a JSON value into the parameter for `col`, as SQLAlchemy would store it.
 pub fn to_param(col: &Column, v: &Value) -> Result<Param, ConductorError> {
-    let bad = |what: &str| ConductorError::InvalidArguments(format!("{} must be {what}, got {v}", col.name));
+    // The message names the type, never the value: a misplaced value may be a secret
+    // (a trust id, a key) and the message reaches the logs.
+    let bad = |what: &str| ConductorError::InvalidArguments(format!("{} must be {what}, not {}", col.name, py_type(v)));
     Ok(match col.kind {
         Kind::Text => Param::Text(match v {
             Value::Null => None,
@@ -275,6 +277,19 @@ pub fn to_param(col: &Column, v: &Value) -> Result<Param, ConductorError> {
             _ => return Err(bad("base64 data")),
         }),
     })
+}
+
+/// Python's name of the type of a JSON value, as a `TypeError` names it.
+pub(crate) fn py_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
 }
 
 /// `Some(None)` for null, `Some(Some(n))` for an integer (also given as a string or an
@@ -331,7 +346,8 @@ mod tests {
             Param::Int(Some(3))
         );
         assert!(to_param(c("anti_affinity_ratio"), &json!("x")).is_err());
-        assert!(to_param(c("name"), &json!({"a": 1})).is_err());
+        let e = to_param(c("trust_id"), &json!({"id": "secret-trust"})).unwrap_err();
+        assert_eq!(e.to_string(), "invalid arguments: trust_id must be a string, not dict");
         let data = JOB_BINARY_INTERNAL.column("data").unwrap();
         assert_eq!(
             to_param(data, &json!(encode_base64(&[0, 255, 7]))).unwrap(),

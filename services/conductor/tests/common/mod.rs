@@ -2,6 +2,8 @@
 //! the end, also on failure) or an SQLite file in a temporary directory.
 #![allow(dead_code)]
 
+pub mod private_mariadb;
+
 use sahara_conductor::store::{CallRetry, Store};
 use sahara_conductor::{Conductor, ConductorSettings};
 use sahara_rpc::RequestContext;
