@@ -48,6 +48,7 @@ pub async fn conductor(conf: &ConfigOpts) -> anyhow::Result<Conductor> {
         std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     }
     let store = Store::from_opts(&opts)?;
+    store.wait_until_reachable().await?;
     for applied in store.upgrade_sqlite().await? {
         tracing::info!(migration = %applied, "database migrated");
     }

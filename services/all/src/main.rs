@@ -1,11 +1,9 @@
 //! `sahara-all`: the embedded default, every service in one process.
 
-use clap::Parser;
-use sahara_service::{ServiceArgs, shutdown_signal, start};
+use sahara_service::shutdown_signal;
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = ServiceArgs::parse();
-    let started = start("sahara-all", &args)?;
-    sahara_all::run(started.conf, shutdown_signal()).await
+async fn main() -> ExitCode {
+    sahara_service::run("sahara-all", |conf| sahara_all::run(conf, shutdown_signal())).await
 }

@@ -1,13 +1,14 @@
 //! `sahara-api`: the REST API on `[DEFAULT] host:port`.
 
-use clap::Parser;
-use sahara_service::{ServiceArgs, shutdown_signal, start};
+use sahara_service::shutdown_signal;
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = ServiceArgs::parse();
-    let started = start("sahara-api", &args)?;
-    let state = sahara_api::ApiState::from_conf(&started.conf)?;
-    let listener = sahara_api::bind(&started.conf).await?;
-    sahara_api::serve(listener, state, shutdown_signal()).await
+async fn main() -> ExitCode {
+    sahara_service::run("sahara-api", |conf| async move {
+        let state = sahara_api::ApiState::from_conf(&conf)?;
+        let listener = sahara_api::bind(&conf).await?;
+        sahara_api::serve(listener, state, shutdown_signal()).await
+    })
+    .await
 }

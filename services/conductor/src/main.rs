@@ -1,21 +1,24 @@
 //! `sahara-conductor`: Sahara's conductor API on the `sahara-conductor` RPC topic.
 
-use clap::Parser;
-use sahara_service::{ServiceArgs, shutdown_signal, start};
+use sahara_service::shutdown_signal;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = ServiceArgs::parse();
-    let started = start("sahara-conductor", &args)?;
-    let conductor = Arc::new(sahara_conductor::Conductor::from_conf(&started.conf)?);
-    let transport = sahara_rpc::Transport::rpc_from_conf(&started.conf)?;
-    let server_name = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
-    let server = sahara_conductor::rpc::serve(&transport, conductor, &server_name).await?;
-    shutdown_signal().await;
-    server.stop().await;
-    transport.shutdown().await;
-    Ok(())
+async fn main() -> ExitCode {
+    sahara_service::run("sahara-conductor", |conf| async move {
+        let conductor = sahara_conductor::Conductor::from_conf(&conf)?;
+        conductor.store().wait_until_reachable().await?;
+        let conductor = Arc::new(conductor);
+        let transport = sahara_rpc::Transport::rpc_from_conf(&conf)?;
+        let server_name = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
+        let server = sahara_conductor::rpc::serve(&transport, conductor, &server_name).await?;
+        shutdown_signal().await;
+        server.stop().await;
+        transport.shutdown().await;
+        Ok(())
+    })
+    .await
 }
 
 fn hostname() -> String {

@@ -47,6 +47,38 @@ pub fn start(service: &str, args: &ServiceArgs) -> Result<Started, StartError> {
     Ok(Started { conf, telemetry })
 }
 
+/// Runs a whole service process: reads the command line, [`start`]s `service`, runs `body`
+/// on the configuration and turns the outcome into the exit status. A failure (also one
+/// to start) is logged, written as one line on stderr and gives status 1, so that
+/// systemd, kolla or a test sees why at a glance.
+pub async fn run<F, Fut>(service: &'static str, body: F) -> std::process::ExitCode
+where
+    F: FnOnce(ConfigOpts) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    use clap::Parser;
+    let args = ServiceArgs::parse();
+    let Started { conf, telemetry } = match start(service, &args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{service}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let outcome = body(conf).await;
+    let status = match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let reason = format!("{e:#}");
+            tracing::error!(error = %reason, "{service} stopped on an error");
+            eprintln!("{service}: {reason}");
+            std::process::ExitCode::FAILURE
+        }
+    };
+    drop(telemetry);
+    status
+}
+
 /// Completes on SIGTERM or SIGINT.
 pub async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};

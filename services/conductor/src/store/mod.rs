@@ -62,6 +62,8 @@ pub struct Store {
     backend: Backend,
     retry: CallRetry,
     pool_options: PoolOptions,
+    /// How to reach the database at startup (`None` for a store over a given pool).
+    settings: Option<DbSettings>,
 }
 
 impl std::fmt::Debug for Store {
@@ -91,6 +93,7 @@ impl Store {
             backend: settings.url.backend(),
             retry: CallRetry::from_opts(opts),
             pool_options: settings.pool,
+            settings: Some(settings),
         })
     }
 
@@ -101,7 +104,22 @@ impl Store {
             backend,
             retry,
             pool_options: PoolOptions::default(),
+            settings: None,
         }
+    }
+
+    /// Waits until the database accepts a connection, retrying as oslo.db does when a
+    /// service starts (`[database] max_retries`, default 10, every `retry_interval`,
+    /// default 10 s); an error once those run out, or at once for a refusal that retrying
+    /// cannot fix (bad credentials, unknown database).
+    pub async fn wait_until_reachable(&self) -> Result<()> {
+        let Some(settings) = self.settings.clone() else {
+            return Ok(());
+        };
+        tokio::task::spawn_blocking(move || settings.connect().map(drop))
+            .await
+            .map_err(|e| ConductorError::Database(e.to_string()))?
+            .map_err(|e| ConductorError::Unavailable(e.to_string()))
     }
 
     /// MySQL or SQLite.
