@@ -15,8 +15,11 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 # Installs the Debian packages the build and the tests need, when missing.
 ensure_packages() {
+    # The second line is the test cloud's: instances are namespaces running sshd, with
+    # sudo for the login user; routers NAT with iptables; Swift needs memcached and xattrs.
     local wanted=(pkg-config libssl-dev libsqlite3-dev libmariadb-dev libmariadb-dev-compat mold
-                  python3 python3-venv iproute2 procps curl mariadb-client)
+                  python3 python3-venv iproute2 procps curl mariadb-client
+                  openssh-server openssh-client sudo netcat-openbsd memcached iptables attr util-linux e2fsprogs)
     local missing=()
     for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,10 +33,17 @@ ensure_packages() {
     if ((${#missing[@]})); then
         log "installing Debian packages: ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive
+        # Packages must not start system services (sshd, memcached): the test cloud runs
+        # its own. A policy-rc.d of ours says no while apt runs, unless one exists already.
+        local policy=/usr/sbin/policy-rc.d ours=""
+        if [[ ! -e $policy ]]; then
+            printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; ours=1
+        fi
         apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
             apt-get update -q >/dev/null
             apt-get install -y -q "${missing[@]}" >/dev/null
-        }
+        } || { if [[ -n $ours ]]; then rm -f "$policy"; fi; return 1; }
+        if [[ -n $ours ]]; then rm -f "$policy"; fi
     fi
 }
 
