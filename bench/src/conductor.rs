@@ -35,7 +35,9 @@ fn ngt(name: &str) -> Map<String, Value> {
     .unwrap_or_default()
 }
 
-/// Measures `read` (get one node group template) or `write` (create one) calls.
+/// Measures `read` (get one node group template) or `write` (create one) calls. On
+/// SIGTERM or SIGINT, and when the server does not answer, it gives up with an error;
+/// on every path the transport is shut down, so the reply queue is deleted.
 pub async fn call_bench(
     target: &BenchTarget,
     write: bool,
@@ -44,27 +46,50 @@ pub async fn call_bench(
     run: Duration,
 ) -> Result<Value> {
     let transport = target.transport()?;
-    let client = ConductorClient::new(Arc::new(RpcConductor::on_topic(&transport, &target.topic)));
+    let result = tokio::select! {
+        r = measure(&transport, &target.topic, write, callers, warmup, run) => r,
+        s = crate::shutdown_signal() => s.and_then(|()| Err(anyhow::anyhow!("interrupted"))),
+    };
+    transport.shutdown().await;
+    result
+}
+
+async fn measure(
+    transport: &sahara_rpc::Transport,
+    topic: &str,
+    write: bool,
+    callers: usize,
+    warmup: Duration,
+    run: Duration,
+) -> Result<Value> {
+    let client = ConductorClient::new(Arc::new(RpcConductor::on_topic(transport, topic)));
     let ctx = RequestContext::for_user("bench-user", PROJECT);
     let seed = client
         .node_group_template_create(&ctx, ngt(&format!("seed-{}", uuid::Uuid::new_v4().simple())))
         .await
         .context("creating the object to read")?;
+    // Every answer is checked, so a server that answers without doing the work (a missing
+    // template, a create that echoes something else) counts errors, not calls.
     let (c, id) = (client.clone(), seed.id.clone());
     let samples = drive(callers, warmup, run, move || {
         let (c, id, ctx) = (c.clone(), id.clone(), ctx.clone());
         async move {
             if write {
-                c.node_group_template_create(&ctx, ngt(&uuid::Uuid::new_v4().simple().to_string()))
-                    .await
-                    .map(|_| ())
+                let name = uuid::Uuid::new_v4().simple().to_string();
+                let t = c.node_group_template_create(&ctx, ngt(&name)).await?;
+                if t.name != name || t.id.is_empty() || t.tenant_id.as_deref() != Some(PROJECT) {
+                    anyhow::bail!("create answered {t:?} for {name}");
+                }
             } else {
-                c.node_group_template_get(&ctx, &id).await.map(|_| ())
+                match c.node_group_template_get(&ctx, &id).await? {
+                    Some(t) if t.id == id && t.node_processes.as_ref().is_some_and(|p| p.len() == 2) => {}
+                    other => anyhow::bail!("get({id}) answered {other:?}"),
+                }
             }
+            Ok::<(), anyhow::Error>(())
         }
     })
     .await;
-    transport.shutdown().await;
     let mut line = call_line(
         if write { "conductor-write" } else { "conductor-read" },
         callers,
