@@ -27,12 +27,27 @@
 //! Every object's name carries the cloud's [`Prefix`](crate::naming::Prefix) (ids are
 //! minted with it), so [`Fabric::cleanup`] removes everything a crashed run left.
 //!
+//! [`LinuxFabric`] is the implementation on this host (as root).
+//!
 //! The methods block (they run `ip`, `iptables`, `losetup`, start processes); the
 //! simulator calls them from blocking threads. Each is idempotent where that is natural
 //! (deleting what is gone succeeds).
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
+
+mod cleanup;
+mod cmd;
+mod guest;
+mod linux;
+mod net;
+mod procs;
+mod server;
+mod state;
+mod volume;
+
+/// The fabric of this host.
+pub use linux::LinuxFabric;
 
 /// Why the fabric could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +185,13 @@ pub struct CleanupReport {
     pub processes: Vec<u32>,
     /// Files and directories removed.
     pub paths: Vec<PathBuf>,
+}
+
+/// The line of `ip route` / `ip addr` output of the host that overlaps `subnet`, if any
+/// (default routes aside): such a subnet is refused for the external network, and tests
+/// pick their ranges among those that give `None`.
+pub fn subnet_in_use(subnet: &Subnet) -> Result<Option<String>> {
+    net::subnet_in_use(subnet)
 }
 
 /// The host side of the simulated cloud. See the module documentation.
