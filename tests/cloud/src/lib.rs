@@ -12,10 +12,14 @@
 //!   `qrouter-<id>` namespaces, servers are namespaces running a real sshd, volumes are
 //!   loop devices.
 //!
+//! - [`lifecycle`]: `up`, `serve` and `down` of the whole cloud, and the files its users
+//!   get (`clouds.yaml`, `openrc-*`, `sahara.conf`).
+//!
 //! One cloud lives in one state directory and owns one [`naming::Prefix`].
 
 pub mod fabric;
 pub mod heat;
+pub mod lifecycle;
 pub mod naming;
 pub mod services;
 pub mod sim;
