@@ -191,6 +191,7 @@ impl Cloud {
             login_user: user.to_owned(),
             authorized_keys: vec![self.public_key("key")],
             user_data: user_data.map(|s| s.as_bytes().to_vec()),
+            spark: false,
         };
         self.fabric.boot_server(&spec).unwrap();
         spec

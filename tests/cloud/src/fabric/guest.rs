@@ -9,7 +9,8 @@
 //! the image's login user), its sudoers rule (`/etc/sudoers.d/90-cloud-init-users`, as
 //! cloud-init writes it; the host's sudoers stay untouched), sshd's configuration and host
 //! key, `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`, the `lsblk` that lists its own
-//! disks only, and the user data (`/var/lib/cloud/instance/`).
+//! disks only, and the user data (`/var/lib/cloud/instance/`). A Spark server also gets
+//! the upper layer of its `/opt/spark` (`fs/spark/`).
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt, chown};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,9 @@ pub(crate) const OVERLAYS: &[&str] = &["etc", "usr", "var", "opt"];
 
 /// The host directories a server gets empty private copies of.
 pub(crate) const PRIVATE_DIRS: &[&str] = &["home", "root", "mnt", "tmp"];
+
+/// The upper layer of `/opt/spark` in Spark servers is `fs/<SPARK_DIR>/upper`.
+pub(crate) const SPARK_DIR: &str = "spark";
 
 /// Where user data lives inside the server (cloud-init's layout).
 pub(crate) const CLOUD_INSTANCE_DIR: &str = "lib/cloud/instance";
@@ -71,11 +75,17 @@ impl GuestFs {
         self.upper("var").join(CLOUD_INSTANCE_DIR).join("user-data.exit")
     }
 
-    /// Writes everything the server needs before it boots.
-    pub(crate) fn prepare(&self, spec: &ServerSpec) -> Result<()> {
+    /// Writes everything the server needs before it boots; with `spark`, the private
+    /// layer of its `/opt/spark` (with the `conf/` directory a Spark distribution has).
+    pub(crate) fn prepare(&self, spec: &ServerSpec, spark: bool) -> Result<()> {
         for dir in OVERLAYS {
             mkdir(&self.upper(dir), 0o755)?;
             mkdir(&self.work(dir), 0o755)?;
+        }
+        if spark {
+            mkdir(&self.upper(SPARK_DIR).join("conf"), 0o755)?;
+            mkdir(&self.upper(SPARK_DIR), 0o755)?;
+            mkdir(&self.work(SPARK_DIR), 0o755)?;
         }
         for dir in PRIVATE_DIRS {
             mkdir(&self.private(dir), 0o755)?;

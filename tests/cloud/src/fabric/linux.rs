@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::cleanup;
 use super::net::Net;
 use super::server::Servers;
+use super::spark::{self, SPARK_HOME, find_spark_distribution};
 use super::state::{Store, io_error};
 use super::volume::Volumes;
 use super::{
@@ -23,11 +24,13 @@ use crate::naming::Prefix;
 pub struct LinuxFabric {
     prefix: Prefix,
     store: Store,
+    spark: Option<PathBuf>,
 }
 
 impl LinuxFabric {
     /// The fabric of the cloud `prefix`, keeping its state in `state_dir` (created if
-    /// missing). Fails unless run as root.
+    /// missing), with the Spark distribution [`find_spark_distribution`] finds for Spark
+    /// images. Fails unless run as root.
     pub fn new(prefix: Prefix, state_dir: impl Into<PathBuf>) -> Result<LinuxFabric> {
         if !rustix::process::geteuid().is_root() {
             return Err(FabricError::Other(
@@ -37,10 +40,31 @@ impl LinuxFabric {
         let dir: PathBuf = state_dir.into();
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
         let dir = dir.canonicalize().map_err(|e| io_error(&dir, e))?;
+        let spark = find_spark_distribution()?;
+        match &spark {
+            Some(dist) => tracing::debug!(dist = %dist.display(), "Spark images get this Spark distribution"),
+            None => tracing::debug!("no Spark distribution: Spark images will have no {SPARK_HOME}"),
+        }
         Ok(LinuxFabric {
             prefix,
             store: Store::open(dir)?,
+            spark,
         })
+    }
+
+    /// Shows `dist` (a Spark distribution: `bin/spark-class`, `jars/`, ...) at
+    /// [`SPARK_HOME`] in the servers of Spark images booted from now on; `None`: none.
+    pub fn with_spark_distribution(mut self, dist: Option<PathBuf>) -> Result<LinuxFabric> {
+        if let Some(dist) = &dist {
+            spark::check_distribution(dist)?;
+        }
+        self.spark = dist;
+        Ok(self)
+    }
+
+    /// The Spark distribution Spark images get, if any.
+    pub fn spark_distribution(&self) -> Option<&Path> {
+        self.spark.as_deref()
     }
 
     /// The cloud's prefix.
@@ -225,7 +249,7 @@ impl Fabric for LinuxFabric {
             store: &self.store,
             net: &net,
         }
-        .boot(spec)
+        .boot(spec, self.spark.as_deref())
     }
 
     #[tracing::instrument(skip(self))]

@@ -19,7 +19,8 @@
 //!   private `/tmp`, `/home`, `/root`, `/mnt`, `/opt` and data directories, the image's
 //!   login user with password-less sudo, a real sshd accepting only keys in that user's
 //!   `authorized_keys` (the Nova keypair's public key, injected at boot as cloud-init
-//!   does), and its `user_data` run as root once sshd is up (as cloud-init would);
+//!   does), and its `user_data` run as root once sshd is up (as cloud-init would); a
+//!   server of a Spark image also has Spark at `/opt/spark` (see [`SPARK_HOME`]);
 //! - a **volume** is a sparse file behind a loop device; attached, it appears inside that
 //!   server only, as the disk Nova names (`/dev/vdb`, ...), which the engine can format and
 //!   mount, and `lsblk` there lists it (and nothing of the host or of other servers).
@@ -43,11 +44,13 @@ mod linux;
 mod net;
 mod procs;
 mod server;
+mod spark;
 mod state;
 mod volume;
 
 /// The fabric of this host.
 pub use linux::LinuxFabric;
+pub use spark::{SPARK_HOME, SPARK_VENV_VAR, find_spark_distribution, spark_distribution_in};
 
 /// Why the fabric could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +162,9 @@ pub struct ServerSpec {
     pub authorized_keys: Vec<String>,
     /// User data, decoded, run as root once the server is up.
     pub user_data: Option<Vec<u8>>,
+    /// Whether the image is a Spark image (tagged `spark` for Sahara): the server has the
+    /// fabric's Spark distribution at [`SPARK_HOME`], private to it.
+    pub spark: bool,
 }
 
 /// What the fabric knows of a running server.

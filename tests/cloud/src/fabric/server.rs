@@ -9,9 +9,12 @@
 //! usual nodes, a devpts instance, shm: attached volumes are added to it) and `/proc`, and
 //! execs sshd as pid 1 of the server's pid namespace, so that it reaps the daemons started
 //! over SSH. User data then runs as root in the server's namespaces (`nsenter` into
-//! sshd's), its output appended to the console log, its exit status recorded.
+//! sshd's), its output appended to the console log, its exit status recorded. A server of a
+//! Spark image also gets the fabric's Spark distribution at `/opt/spark`, as an overlay
+//! with a private upper layer (see [`spark`](super::spark)).
 
 use std::fs::OpenOptions;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,6 +23,7 @@ use super::cmd::{Cmd, PATH, sh_quote};
 use super::guest::{self, GuestFs, OVERLAYS, PRIVATE_DIRS};
 use super::net::{GONE, Net, quiet_host_link};
 use super::procs;
+use super::spark::SPARK_HOME;
 use super::state::{ServerRecord, Store, io_error, remove_tree};
 use super::{FabricError, Result, ServerSpec, ServerStatus};
 
@@ -57,7 +61,8 @@ impl Servers<'_> {
     }
 
     /// See [`Fabric::boot_server`](super::Fabric::boot_server); a failed boot removes what it made.
-    pub(crate) fn boot(&self, spec: &ServerSpec) -> Result<()> {
+    /// `spark` is the Spark distribution Spark images get.
+    pub(crate) fn boot(&self, spec: &ServerSpec, spark: Option<&Path>) -> Result<()> {
         let started = Instant::now();
         let ns = server_namespace(&spec.server_id);
         if procs::netns_exists(&ns) {
@@ -71,10 +76,24 @@ impl Servers<'_> {
         let dir = self.store.server_dir(&spec.server_id);
         remove_tree(&dir)?;
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        let spark = match (spec.spark, spark) {
+            (true, None) => {
+                // Sahara would fail later, on a missing /opt/spark: say why where one looks.
+                let why = format!(
+                    "sahara-testcloud: the image is a Spark image but the cloud has no Spark distribution \
+                     (set SAHARA_TESTCLOUD_SPARK_VENV or run scripts/test): no {SPARK_HOME}"
+                );
+                tracing::warn!(server_id = %spec.server_id, "{why}");
+                let _ = writeln!(console_file(&dir)?, "{why}");
+                None
+            }
+            (true, dist) => dist,
+            (false, _) => None,
+        };
         let fs = GuestFs::new(&dir);
         let booted = fs
-            .prepare(spec)
-            .and_then(|()| self.start(spec, &ns, &dir, &fs, &bridges));
+            .prepare(spec, spark.is_some())
+            .and_then(|()| self.start(spec, &ns, &dir, &fs, &bridges, spark));
         match booted {
             Ok(record) => {
                 self.store.write(&self.store.server_path(&spec.server_id), &record)?;
@@ -101,7 +120,15 @@ impl Servers<'_> {
     }
 
     /// Namespace, NICs, `/etc/netns` files, sshd; returns once sshd listens.
-    fn start(&self, spec: &ServerSpec, ns: &str, dir: &Path, fs: &GuestFs, bridges: &[String]) -> Result<ServerRecord> {
+    fn start(
+        &self,
+        spec: &ServerSpec,
+        ns: &str,
+        dir: &Path,
+        fs: &GuestFs,
+        bridges: &[String],
+        spark: Option<&Path>,
+    ) -> Result<ServerRecord> {
         Cmd::new("ip").args(["netns", "add", ns]).run()?;
         Cmd::ip_in(ns).args(["link", "set", "lo", "up"]).run()?;
         let mut host_links = Vec::new();
@@ -152,7 +179,7 @@ impl Servers<'_> {
                 "--mount",
             ])
             .args(["--propagation", "private", "/bin/sh", "-c"])
-            .arg(init_script(&pid_file, &spec.hostname, &dir.join("fs")))
+            .arg(init_script(&pid_file, &spec.hostname, &dir.join("fs"), spark))
             .env_clear()
             .env("PATH", PATH)
             .env("LANG", "C")
@@ -269,9 +296,10 @@ fn console_tail(path: &Path) -> String {
 /// The script that turns the namespaces `unshare` made into the server, then execs sshd.
 ///
 /// It records its host pid first (the host's `/proc` is still mounted), then binds the
-/// server's `fs` directory on a private `/run` so that every later mount finds its source
-/// wherever the state directory is (even under `/tmp` or `/var`).
-fn init_script(pid_file: &Path, hostname: &str, fs: &Path) -> String {
+/// server's `fs` directory (and the Spark distribution `spark`, for Spark images) on a
+/// private `/run` so that every later mount finds its source wherever it is on the host
+/// (even under `/tmp`, `/var` or `/root`), not through the server's own overlays.
+fn init_script(pid_file: &Path, hostname: &str, fs: &Path, spark: Option<&Path>) -> String {
     let mut s = String::from("set -e\n");
     s += "read -r hostpid _ < /proc/self/stat\n";
     s += &format!("echo \"$hostpid\" > {}\n", sh_quote(&pid_file.to_string_lossy()));
@@ -281,6 +309,12 @@ fn init_script(pid_file: &Path, hostname: &str, fs: &Path) -> String {
         "mkdir /run/fs\nmount --bind {} /run/fs\n",
         sh_quote(&fs.to_string_lossy())
     );
+    if let Some(dist) = spark {
+        s += &format!(
+            "mkdir /run/spark-dist\nmount --bind {} /run/spark-dist\n",
+            sh_quote(&dist.to_string_lossy())
+        );
+    }
     s += "mount -t proc -o nosuid,nodev,noexec proc /proc\n";
     for dir in OVERLAYS {
         s += &format!(
@@ -289,6 +323,18 @@ fn init_script(pid_file: &Path, hostname: &str, fs: &Path) -> String {
     }
     for dir in PRIVATE_DIRS {
         s += &format!("mount --bind /run/fs/{dir} /{dir}\n");
+    }
+    if spark.is_some() {
+        // metacopy: a `chown -R` of the distribution copies no data up (kernels without it
+        // copy whole files, which works too).
+        let d = guest::SPARK_DIR;
+        let options = format!("lowerdir=/run/spark-dist,upperdir=/run/fs/{d}/upper,workdir=/run/fs/{d}/work");
+        s += &format!("mkdir -p {SPARK_HOME}\n");
+        s += &format!(
+            "mount -t overlay overlay -o {options},metacopy=on {SPARK_HOME} || \
+             mount -t overlay overlay -o {options} {SPARK_HOME}\n"
+        );
+        s += "umount /run/spark-dist\nrmdir /run/spark-dist\n";
     }
     s += "umount /run/fs\nrmdir /run/fs\n";
     s += "mkdir -m 755 /run/sshd /run/sudo\nmkdir -m 1777 /run/lock\n";
@@ -318,7 +364,7 @@ mod tests {
 
     #[test]
     fn init_script_mounts_before_sshd() {
-        let s = init_script(Path::new("/tmp/x y/sshd.pid"), "node-1", Path::new("/tmp/x y/fs"));
+        let s = init_script(Path::new("/tmp/x y/sshd.pid"), "node-1", Path::new("/tmp/x y/fs"), None);
         assert!(s.contains("echo \"$hostpid\" > '/tmp/x y/sshd.pid'"), "{s}");
         assert!(s.contains("mount --bind '/tmp/x y/fs' /run/fs"), "{s}");
         assert!(
@@ -330,5 +376,26 @@ mod tests {
             s.trim_end()
                 .ends_with("exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config")
         );
+        assert!(!s.contains("spark"), "{s}");
+    }
+
+    #[test]
+    fn spark_images_get_a_private_overlay_of_the_distribution() {
+        let s = init_script(
+            Path::new("/x/sshd.pid"),
+            "node-1",
+            Path::new("/x/fs"),
+            Some(Path::new("/root/venv/pyspark")),
+        );
+        let bind = s.find("mount --bind '/root/venv/pyspark' /run/spark-dist").unwrap();
+        let root_home = s.find("mount --bind /run/fs/root /root").unwrap();
+        let overlay = s
+            .find("lowerdir=/run/spark-dist,upperdir=/run/fs/spark/upper,workdir=/run/fs/spark/work,metacopy=on /opt/spark")
+            .unwrap();
+        // The distribution is bound before the server's own /root hides it, the overlay
+        // is made before /run/fs goes.
+        assert!(bind < root_home && root_home < overlay, "{s}");
+        assert!(overlay < s.find("umount /run/spark-dist").unwrap(), "{s}");
+        assert!(overlay < s.find("umount /run/fs").unwrap(), "{s}");
     }
 }

@@ -189,8 +189,10 @@ pub async fn up(options: &Options) -> Result<(CloudInfo, bool)> {
             venvs.swift_venv.display().to_string(),
         ),
     ];
-    if let Ok(filter) = std::env::var("RUST_LOG") {
-        env.push(("RUST_LOG".into(), filter));
+    for var in ["RUST_LOG", crate::fabric::SPARK_VENV_VAR, "SAHARA_CACHE_DIR"] {
+        if let Ok(value) = std::env::var(var) {
+            env.push((var.into(), value));
+        }
     }
     let spec = DaemonSpec {
         name: SERVE.into(),
@@ -224,6 +226,11 @@ fn remove_leftovers(options: &Options, prefix: Prefix) -> Result<()> {
     let stopped = options.supervisor(prefix).reap()?;
     if !stopped.is_empty() {
         tracing::info!(pids = ?stopped, "stopped a serving process that did not answer");
+    }
+    // Its services too, before their ports are chosen again (they would look taken).
+    let stopped = options.services_for_removal(prefix).supervisor().reap()?;
+    if !stopped.is_empty() {
+        tracing::info!(pids = ?stopped, "stopped the services of a serving process that is gone");
     }
     let _ = std::fs::remove_file(options.info_path());
     let sim_dir = options.state_dir.join("sim");

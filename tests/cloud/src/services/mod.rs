@@ -159,37 +159,47 @@ impl ServicesConfig {
         format!("stc_{}_keystone", self.prefix)
     }
 
-    fn supervisor(&self) -> Supervisor {
+    /// The supervisor of the services' processes (pid files under `<dir>/run`).
+    pub fn supervisor(&self) -> Supervisor {
         Supervisor::new(&self.dir(), self.prefix)
     }
+}
+
+/// The cache directory of `scripts/lib.sh` (`SAHARA_CACHE_DIR`, else `/var/cache/sahara-rs`).
+pub(crate) fn cache_dir() -> PathBuf {
+    std::env::var_os("SAHARA_CACHE_DIR")
+        .unwrap_or_else(|| "/var/cache/sahara-rs".into())
+        .into()
+}
+
+/// The newest complete `venv-<name>-*` (one `ensure_venv` finished) in the cache.
+pub(crate) fn newest_complete_venv(name: &str) -> Option<PathBuf> {
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(cache_dir())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&format!("venv-{name}-")))
+                && p.join(".complete").exists()
+        })
+        .filter_map(|p| Some((std::fs::metadata(&p).and_then(|m| m.modified()).ok()?, p)))
+        .collect();
+    found.sort();
+    found.pop().map(|(_, p)| p)
 }
 
 /// The virtualenv named by `var`, else the newest complete `venv-<name>-*` in the cache.
 fn venv_from_env(var: &str, name: &str) -> Result<PathBuf> {
     let venv = match std::env::var_os(var) {
         Some(v) => PathBuf::from(v),
-        None => {
-            let cache = std::env::var_os("SAHARA_CACHE_DIR").unwrap_or_else(|| "/var/cache/sahara-rs".into());
-            let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&cache)
-                .into_iter()
-                .flatten()
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with(&format!("venv-{name}-")))
-                        && p.join(".complete").exists()
-                })
-                .filter_map(|p| Some((std::fs::metadata(&p).and_then(|m| m.modified()).ok()?, p)))
-                .collect();
-            found.sort();
-            found.pop().map(|(_, p)| p).ok_or_else(|| {
-                ServicesError::Config(format!(
-                    "{var} is not set and no complete venv-{name}-* is under {}: run scripts/testcloud, or \
-                     `source scripts/lib.sh; ensure_venv {name} tests/python/requirements-{name}.txt`",
-                    Path::new(&cache).display()
-                ))
-            })?
-        }
+        None => newest_complete_venv(name).ok_or_else(|| {
+            ServicesError::Config(format!(
+                "{var} is not set and no complete venv-{name}-* is under {}: run scripts/testcloud, or \
+                 `source scripts/lib.sh; ensure_venv {name} tests/python/requirements-{name}.txt`",
+                cache_dir().display()
+            ))
+        })?,
     };
     if !venv.join("bin/python").exists() {
         return Err(ServicesError::Config(format!(

@@ -1476,6 +1476,11 @@ fn server_spec(s: &State, id: &str) -> Result<fabric::ServerSpec> {
         ),
         None => None,
     };
+    let spark = v
+        .image_id
+        .as_ref()
+        .and_then(|id| s.images.get(id))
+        .is_some_and(is_spark_image);
     Ok(fabric::ServerSpec {
         server_id: v.id.clone(),
         hostname: v.hostname.clone(),
@@ -1483,7 +1488,16 @@ fn server_spec(s: &State, id: &str) -> Result<fabric::ServerSpec> {
         login_user: v.login_user.clone(),
         authorized_keys,
         user_data,
+        spark,
     })
+}
+
+/// Whether servers of `image` have Spark: the image is tagged `spark` for Sahara (a
+/// non-empty `_sahara_tag_spark`, as Sahara reads tags), as the seeded `sahara-spark-*`
+/// images are. The test cloud's images are only metadata: what they hold follows from it,
+/// as their login user follows from `_sahara_username`.
+fn is_spark_image(image: &Image) -> bool {
+    image.properties.get("_sahara_tag_spark").is_some_and(|v| !v.is_empty())
 }
 
 /// Generates an RSA keypair with `ssh-keygen` (as Nova did before 2.92).
@@ -1673,6 +1687,30 @@ mod tests {
     fn hostnames_are_sanitised_like_nova() {
         assert_eq!(sanitize_hostname("My Cluster_worker.01"), "my-cluster-worker-01");
         assert_eq!(sanitize_hostname("---"), "server");
+    }
+
+    #[test]
+    fn servers_of_spark_images_have_spark() {
+        let mut s = State::seeded(Prefix::parse("00000001").unwrap(), 1);
+        let image = |name: &str| {
+            s.images
+                .values()
+                .find(|i| i.name.as_deref() == Some(name))
+                .map(|i| i.id.clone())
+        };
+        for (name, spark) in [
+            (Some("sahara-spark-4.3"), true),
+            (Some("sahara-spark-2.3"), true),
+            (Some("sahara-fake-0.1"), false),
+            (Some("cirros-0.6"), false),
+            (None, false),
+        ] {
+            let mut v = server("s1", "compute1");
+            v.image_id = name.and_then(image);
+            assert_eq!(v.image_id.is_some(), name.is_some());
+            s.servers.insert(v.id.clone(), v);
+            assert_eq!(server_spec(&s, "s1").unwrap().spark, spark, "{name:?}");
+        }
     }
 
     #[tokio::test]
