@@ -88,6 +88,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
+    let mut out = String::new();
+    // Lines for standard output, written at the end.
+    macro_rules! say {
+        ($($arg:tt)*) => {{
+            out.push_str(&format!($($arg)*));
+            out.push('\n');
+        }};
+    }
     match command {
         Command::Up(args) => {
             let options = args.options()?;
@@ -95,31 +103,31 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let (info, already) = lifecycle::up(&options).await?;
             let dir = options.state_dir.display();
             if already {
-                println!("the test cloud {} is already up (pid {})", info.prefix, info.pid);
+                say!("the test cloud {} is already up (pid {})", info.prefix, info.pid);
             } else {
-                println!(
+                say!(
                     "the test cloud {} is up in {:.1} s (pid {})",
                     info.prefix,
                     began.elapsed().as_secs_f64(),
                     info.pid
                 );
             }
-            println!("  Keystone   {}/v3 (region {})", info.keystone_url, info.region);
-            println!(
+            say!("  Keystone   {}/v3 (region {})", info.keystone_url, info.region);
+            say!(
                 "  simulator  {} (Nova, Neutron, Glance, Cinder, Heat)",
                 info.simulator_url
             );
-            println!("  Swift      {}", info.swift_url);
-            println!("  floating   {} (host {})", info.external_cidr, info.external_host_ip);
-            println!("  files      {dir}/clouds.yaml, {dir}/openrc-admin, {dir}/openrc-demo, {dir}/sahara.conf");
-            println!("  use it     source {dir}/openrc-demo && openstack server list");
-            println!("  remove it  sahara-testcloud down --state-dir {dir}");
+            say!("  Swift      {}", info.swift_url);
+            say!("  floating   {} (host {})", info.external_cidr, info.external_host_ip);
+            say!("  files      {dir}/clouds.yaml, {dir}/openrc-admin, {dir}/openrc-demo, {dir}/sahara.conf");
+            say!("  use it     source {dir}/openrc-demo && openstack server list");
+            say!("  remove it  sahara-testcloud down --state-dir {dir}");
         }
         Command::Down { state_dir } => {
             let options = Options::new(&state_dir)?;
             let report = lifecycle::down(&options)?;
             match report.prefix {
-                None => println!("no test cloud in {}: nothing to remove", options.state_dir.display()),
+                None => say!("no test cloud in {}: nothing to remove", options.state_dir.display()),
                 Some(prefix) => {
                     let fabric = report.fabric.iter().fold((0, 0, 0), |acc, r| {
                         (
@@ -129,7 +137,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                         )
                     });
                     let services = report.services.unwrap_or_default();
-                    println!(
+                    say!(
                         "the test cloud {prefix} is removed: {} processes, {} namespaces, {} links, {} loop devices{}",
                         report.serving.len() + services.processes.len(),
                         fabric.0,
@@ -146,5 +154,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Serve(args) => lifecycle::serve(&args.options()?).await?,
     }
+    // A reader that went away (`| head -1`) is not an error of ours.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
     Ok(())
 }
