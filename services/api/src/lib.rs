@@ -1,9 +1,14 @@
 //! The Sahara REST API. So far: version discovery at `/` (HTTP 300, as Sahara answers it,
 //! which kolla's healthcheck probes), oslo.middleware's `/healthcheck` with the
-//! disable-by-file backend, and Sahara's error body for everything not yet routed.
+//! disable-by-file backend, the versioned resources through Sahara's REST framework ([`rest`]; so far
+//! [`plugins`]) and Sahara's error body for everything not routed; every other
+//! path is authenticated first ([`auth`]: Keystone, or the unsafe development `noauth`).
 
+pub mod auth;
 pub mod error;
 pub mod healthcheck;
+pub mod plugins;
+pub mod rest;
 pub mod versions;
 
 use axum::Router;
@@ -16,27 +21,50 @@ use tokio::net::TcpListener;
 pub struct ApiState {
     /// `[healthcheck]` options.
     pub healthcheck: HealthcheckOpts,
+    /// How requests are authenticated (`[DEFAULT] auth_strategy`).
+    pub auth: auth::Auth,
+    /// The enabled plugins (`[DEFAULT] plugins` that we implement).
+    pub plugins: std::sync::Arc<plugins::PluginRegistry>,
 }
 
 impl ApiState {
     /// The state described by the configuration.
-    pub fn from_conf(conf: &ConfigOpts) -> Result<Self, sahara_config::ConfigError> {
+    pub fn from_conf(conf: &ConfigOpts) -> anyhow::Result<Self> {
         Ok(ApiState {
             healthcheck: conf.group()?,
+            auth: auth::Auth::from_conf(conf)?,
+            plugins: std::sync::Arc::new(plugins::PluginRegistry::from_names(
+                &conf.group::<sahara_config::SaharaServiceOpts>()?.plugins,
+            )),
         })
     }
 }
 
-/// The API's routes.
+/// The API's routes, behind authentication.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", axum::routing::any(versions::discovery))
         .route(
             &state.healthcheck.path.clone(),
             axum::routing::get(healthcheck::check).head(healthcheck::check),
         )
-        .fallback(error::not_found)
-        .with_state(state)
+        .fallback_service(rest::service(state.clone(), resources()))
+        .with_state(state.clone());
+    with_auth(routes, &state)
+}
+
+/// Every resource's routes (see [`rest::Routes`]).
+pub fn resources() -> Vec<rest::Routes> {
+    plugins::api::routes()
+}
+
+/// `routes` (fallback included) behind the authentication `state` configures.
+pub fn with_auth(routes: Router, state: &ApiState) -> Router {
+    let authn = auth::Authenticator {
+        auth: state.auth.clone(),
+        healthcheck_path: state.healthcheck.path.clone(),
+    };
+    routes.layer(axum::middleware::from_fn_with_state(authn, auth::authenticate))
 }
 
 /// Binds `[DEFAULT] host:port` (exactly that address, as kolla expects).

@@ -12,6 +12,7 @@ async fn get(state: &ApiState, path: &str) -> (StatusCode, String) {
     let req = Request::builder()
         .uri(path)
         .header("host", "api.example.org:8386")
+        .header("x-tenant-id", "3f3cbd8f9c8b4e3a9a7e0b1f6d2c4a10")
         .body(Body::empty())
         .unwrap();
     let resp = router(state.clone()).oneshot(req).await.unwrap();
@@ -59,7 +60,8 @@ async fn healthcheck_and_disable_file() {
 
 #[tokio::test]
 async fn unknown_paths_get_saharas_error_body() {
-    let (status, body) = get(&state(""), "/v2/no-such-thing").await;
+    // Unknown paths are authenticated first (see keystone_auth.rs); noauth takes the headers' identity.
+    let (status, body) = get(&state("[DEFAULT]\nauth_strategy = noauth\n"), "/v2/no-such-thing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["error_code"], 404);

@@ -13,7 +13,7 @@ pub use library::{
 };
 pub use logging::LoggingOpts;
 pub use messaging::{MessagingOpts, NotificationOpts, RabbitOpts};
-pub use ours::ProfilerOpts;
+pub use ours::{AuthStrategyOpts, ProfilerOpts};
 pub use sahara::{
     CastellanOpts, CinderOpts, ClusterVerificationOpts, ConductorOpts, GlanceOpts, HeatOpts, KeystoneClientOpts,
     ManilaOpts, NeutronOpts, NovaOpts, ObjectStoreAccessOpts, RetryOpts, SaharaApiOpts, SaharaEdpOpts,
@@ -60,4 +60,5 @@ pub const ALL_GROUPS: &[&[OptSpec]] = &[
     MiddlewareOpts::SPECS,
     SslOpts::SPECS,
     ProfilerOpts::SPECS,
+    AuthStrategyOpts::SPECS,
 ];

@@ -1,0 +1,371 @@
+//! The plugins resource: v1.0/v1.1 routes of sahara/api/v10.py and v2 routes of sahara/api/v2/plugins.py, with
+//! `check_exists` (404), the label update validation of `PATCH /plugins/{name}` (sahara/plugins/labels.py)
+//! and the always-refused `convert-config`.
+
+use super::{PluginRegistry, label};
+use crate::ApiState;
+use crate::error::ApiError;
+use crate::rest::{Args, Data, Routes};
+use axum::extract::{Path, State};
+use sahara_model::SaharaError;
+use sahara_model::error::py_repr_str;
+use serde_json::{Map, Value, json};
+
+/// The plugins routes of every blueprint.
+pub fn routes() -> Vec<Routes> {
+    vec![
+        Routes::v10()
+            .get("/plugins", "data-processing:plugins:get_all", list_v1)
+            .get("/plugins/{plugin_name}", "data-processing:plugins:get", get_v1)
+            .get(
+                "/plugins/{plugin_name}/{version}",
+                "data-processing:plugins:get_version",
+                get_version_v1,
+            )
+            .patch("/plugins/{plugin_name}", "data-processing:plugins:patch", update_v1)
+            .post_file(
+                "/plugins/{plugin_name}/{version}/convert-config/{name}",
+                "data-processing:plugins:convert_config",
+                convert_config_v1,
+            ),
+        Routes::v2()
+            .get("/plugins", "data-processing:plugin:list", list_v2)
+            .get("/plugins/{plugin_name}", "data-processing:plugin:get", get_v2)
+            .get(
+                "/plugins/{plugin_name}/{version}",
+                "data-processing:plugin:get-version",
+                get_version_v2,
+            )
+            .patch("/plugins/{plugin_name}", "data-processing:plugin:update", update_v2),
+    ]
+}
+
+type Reply = Result<crate::rest::Render, ApiError>;
+
+fn render(v: Value) -> Reply {
+    Ok(crate::rest::Render(v))
+}
+
+fn list(state: &ApiState) -> Value {
+    let items: Vec<Value> = state.plugins.plugins().iter().filter_map(|p| p.to_json(None)).collect();
+    json!({"plugins": items})
+}
+
+/// `check_exists(api.get_plugin, plugin_name=..., version=...)` then the wrapped plugin.
+fn plugin(state: &ApiState, name: &str, version: Option<&str>) -> Result<Value, ApiError> {
+    let found = state.plugins.get(name).and_then(|p| p.to_json(version));
+    match (found, version) {
+        (Some(v), _) => Ok(json!({"plugin": v})),
+        (None, None) => Err(ApiError::check_exists(&[("plugin_name", name)])),
+        (None, Some(version)) => Err(ApiError::check_exists(&[("plugin_name", name), ("version", version)])),
+    }
+}
+
+async fn list_v1(State(state): State<ApiState>) -> Reply {
+    render(list(&state))
+}
+
+async fn get_v1(State(state): State<ApiState>, Path(name): Path<String>) -> Reply {
+    render(plugin(&state, &name, None)?)
+}
+
+async fn get_version_v1(State(state): State<ApiState>, Path((name, version)): Path<(String, String)>) -> Reply {
+    render(plugin(&state, &name, Some(&version))?)
+}
+
+async fn update_v1(State(state): State<ApiState>, Path(name): Path<String>, Data(data): Data) -> Reply {
+    plugin(&state, &name, None)?;
+    validate_update(&state.plugins, &name, &data)?;
+    store_labels(&name, &data)
+}
+
+async fn convert_config_v1(
+    State(state): State<ApiState>,
+    Path((name, version, _template)): Path<(String, String, String)>,
+) -> Reply {
+    plugin(&state, &name, Some(&version))?;
+    Err(SaharaError::InvalidReference(format!(
+        "Requested plugin '{name}' doesn't support converting config files to cluster templates"
+    ))
+    .into())
+}
+
+async fn list_v2(State(state): State<ApiState>, args: Args) -> Reply {
+    args.only("plugins_list", &[])?;
+    render(list(&state))
+}
+
+async fn get_v2(State(state): State<ApiState>, Path(name): Path<String>, args: Args) -> Reply {
+    let body = plugin(&state, &name, None)?;
+    args.only("plugins_get", &[])?;
+    render(body)
+}
+
+async fn get_version_v2(
+    State(state): State<ApiState>,
+    Path((name, version)): Path<(String, String)>,
+    args: Args,
+) -> Reply {
+    let body = plugin(&state, &name, Some(&version))?;
+    args.only("plugins_get_version", &[])?;
+    render(body)
+}
+
+async fn update_v2(State(state): State<ApiState>, Path(name): Path<String>, args: Args, Data(data): Data) -> Reply {
+    plugin(&state, &name, None)?;
+    validate_update(&state.plugins, &name, &data)?;
+    args.only("plugins_update", &[])?;
+    store_labels(&name, &data)
+}
+
+/// Storing label overrides needs the conductor's `plugin_get` / `plugin_create` / `plugin_update`, which the
+/// API does not reach yet: answer 501 rather than pretend.
+fn store_labels(name: &str, _data: &Value) -> Reply {
+    Err(ApiError::not_implemented(format!(
+        "Updating the labels of plugin '{name}' is not implemented yet"
+    )))
+}
+
+/// Python's `repr` of a JSON value, as jsonschema's messages show instances.
+pub fn py_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) => sahara_model::error::py_float(f),
+            _ => n.to_string(),
+        },
+        Value::String(s) => py_repr_str(s),
+        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", py_repr_str(k), py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn path_prefix(path: &[&str]) -> String {
+    match path.split_first() {
+        None => String::new(),
+        Some((first, rest)) => {
+            let mut s = first.to_string();
+            for p in rest {
+                s.push_str(&format!("[{p}]"));
+            }
+            s + ": "
+        }
+    }
+}
+
+fn not_object(path: &[&str], v: &Value, errors: &mut Vec<String>) -> bool {
+    if v.is_object() {
+        return false;
+    }
+    errors.push(format!("{}{} is not of type 'object'", path_prefix(path), py_repr(v)));
+    true
+}
+
+fn additional(path: &[&str], m: &Map<String, Value>, allowed: &[&str], errors: &mut Vec<String>) {
+    let mut extras: Vec<&String> = m.keys().filter(|k| !allowed.contains(&k.as_str())).collect();
+    if extras.is_empty() {
+        return;
+    }
+    extras.sort();
+    let verb = if extras.len() == 1 { "was" } else { "were" };
+    let list: Vec<String> = extras.iter().map(|k| py_repr_str(k)).collect();
+    errors.push(format!(
+        "{}Additional properties are not allowed ({} {verb} unexpected)",
+        path_prefix(path),
+        list.join(", ")
+    ));
+}
+
+/// A labels object: `{<label>: {"status": bool}}` (schema keywords in Sahara's order: type, properties,
+/// additionalProperties).
+fn check_labels(path: &[&str], v: &Value, errors: &mut Vec<String>) {
+    if not_object(path, v, errors) {
+        return;
+    }
+    let m = v.as_object().into_iter().flatten();
+    let names: Vec<&str> = super::LABELS.iter().map(|l| l.name).collect();
+    for name in &names {
+        let Some((key, obj)) = m.clone().find(|(k, _)| k == name) else {
+            continue;
+        };
+        let mut p = path.to_vec();
+        p.push(key);
+        if not_object(&p, obj, errors) {
+            continue;
+        }
+        if let Some(status) = obj.get("status")
+            && !status.is_boolean()
+        {
+            let mut ps = p.clone();
+            ps.push("status");
+            errors.push(format!(
+                "{}{} is not of type 'boolean'",
+                path_prefix(&ps),
+                py_repr(status)
+            ));
+        }
+        additional(&p, obj.as_object().expect("checked"), &["status"], errors);
+    }
+    additional(path, v.as_object().expect("checked"), &names, errors);
+}
+
+/// `PATCH /plugins/{name}` validation: the JSON schema of `get_plugin_update_validation_jsonschema` (400
+/// VALIDATION_ERROR, one line per error), then `validate_plugin_update` (400 INVALID_DATA).
+pub fn validate_update(registry: &PluginRegistry, name: &str, data: &Value) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if !not_object(&[], data, &mut errors) {
+        let m = data.as_object().expect("checked");
+        additional(&[], m, &["plugin_labels", "version_labels"], &mut errors);
+        let versions = registry.all_versions();
+        if let Some(vl) = m.get("version_labels")
+            && !not_object(&["version_labels"], vl, &mut errors)
+        {
+            let vm = vl.as_object().expect("checked");
+            additional(&["version_labels"], vm, &versions, &mut errors);
+            for (version, labels) in vm {
+                if versions.contains(&version.as_str()) {
+                    check_labels(&["version_labels", version], labels, &mut errors);
+                }
+            }
+        }
+        if let Some(pl) = m.get("plugin_labels") {
+            check_labels(&["plugin_labels"], pl, &mut errors);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SaharaError::validation(errors.join("\n")).into());
+    }
+    let plugin = registry
+        .get(name)
+        .ok_or_else(|| ApiError::check_exists(&[("plugin_name", name)]))?;
+    let (plugin_defaults, version_defaults) = plugin.labels();
+    let check = |defaults: &Value, update: &Map<String, Value>| -> Result<(), ApiError> {
+        for key in update.keys() {
+            if defaults.get(key).is_none() {
+                return Err(SaharaError::InvalidData(format!(
+                    "Label '{key}' can't be updated because it's not available for plugin or its version"
+                ))
+                .into());
+            }
+            if !label(key).is_some_and(|l| l.mutable) {
+                return Err(SaharaError::InvalidData(format!(
+                    "Label '{key}' can't be updated because it's not mutable"
+                ))
+                .into());
+            }
+        }
+        Ok(())
+    };
+    if let Some(pl) = data
+        .get("plugin_labels")
+        .and_then(Value::as_object)
+        .filter(|m| !m.is_empty())
+    {
+        check(&plugin_defaults, pl)?;
+    }
+    if let Some(vl) = data
+        .get("version_labels")
+        .and_then(Value::as_object)
+        .filter(|m| !m.is_empty())
+    {
+        for (version, labels) in vl {
+            if !plugin.versions.contains(&version.as_str()) {
+                return Err(SaharaError::InvalidData(format!("Unknown plugin version '{version}' of {name}")).into());
+            }
+            let empty = Map::new();
+            check(
+                version_defaults.get(version).unwrap_or(&Value::Null),
+                labels.as_object().unwrap_or(&empty),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> PluginRegistry {
+        PluginRegistry::from_names(&["fake".to_string()])
+    }
+
+    fn err(data: Value) -> (String, String) {
+        let e = validate_update(&registry(), "fake", &data).unwrap_err();
+        let msg = e.message.split("\nError ID: ").next().unwrap().to_string();
+        (e.name, msg)
+    }
+
+    #[test]
+    fn schema_errors_as_jsonschema_words_them() {
+        assert!(validate_update(&registry(), "fake", &json!({})).is_ok());
+        assert!(
+            validate_update(
+                &registry(),
+                "fake",
+                &json!({"plugin_labels": {"enabled": {"status": false}}})
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            err(json!([])),
+            ("VALIDATION_ERROR".into(), "[] is not of type 'object'".into())
+        );
+        assert_eq!(
+            err(json!({"b": 1, "a": 2})),
+            (
+                "VALIDATION_ERROR".into(),
+                "Additional properties are not allowed ('a', 'b' were unexpected)".into()
+            )
+        );
+        assert_eq!(
+            err(json!({"plugin_labels": {"enabled": {"status": "yes"}}})).1,
+            "plugin_labels[enabled][status]: 'yes' is not of type 'boolean'"
+        );
+        assert_eq!(
+            err(json!({"version_labels": {"0.2": {}}})).1,
+            "version_labels: Additional properties are not allowed ('0.2' was unexpected)"
+        );
+        assert_eq!(
+            err(json!({"plugin_labels": {"enabled": {"x": true}}})).1,
+            "plugin_labels[enabled]: Additional properties are not allowed ('x' was unexpected)"
+        );
+        assert_eq!(
+            err(json!({"version_labels": {"0.1": {"enabled": null}}})).1,
+            "version_labels[0.1][enabled]: None is not of type 'object'"
+        );
+    }
+
+    #[test]
+    fn label_rules() {
+        assert_eq!(
+            err(json!({"plugin_labels": {"stable": {"status": true}}})),
+            (
+                "INVALID_DATA".into(),
+                "Label 'stable' can't be updated because it's not available for plugin or its version".into()
+            )
+        );
+        assert_eq!(
+            err(json!({"version_labels": {"0.1": {"hidden": {"status": true}}}})).1,
+            "Label 'hidden' can't be updated because it's not available for plugin or its version"
+        );
+    }
+
+    #[test]
+    fn python_repr() {
+        assert_eq!(
+            py_repr(&json!({"a": [1, 1.5, null, true, "x'"]})),
+            "{'a': [1, 1.5, None, True, \"x'\"]}"
+        );
+    }
+}
