@@ -133,6 +133,25 @@ impl RequestContext {
         ctx
     }
 
+    /// The credentials Sahara's `acl.enforce` hands oslo.policy: its context's `to_dict()`
+    /// (`is_admin` stays unset, as Sahara's API context leaves it).
+    pub fn policy_credentials(&self, request_id: Option<&str>) -> sahara_policy::Credentials {
+        sahara_policy::Credentials {
+            user_id: Some(self.user_id.clone()),
+            project_id: Some(self.project_id.clone()),
+            user_domain_id: self.user_domain_id.clone(),
+            project_domain_id: self.project_domain_id.clone(),
+            auth_token: self.auth_token.clone(),
+            request_id: request_id.map(str::to_string),
+            roles: self.roles.clone(),
+            is_admin_project: self.is_admin_project,
+            service_catalog: self.service_catalog.clone(),
+            username: self.user_name.clone(),
+            tenant_name: self.project_name.clone(),
+            ..Default::default()
+        }
+    }
+
     /// The context Sahara builds from the identity headers (`noauth`): `None` without `X-Tenant-Id`.
     pub fn from_headers(h: &HeaderMap) -> Option<Self> {
         let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);

@@ -25,6 +25,8 @@ pub struct ApiState {
     pub auth: auth::Auth,
     /// The enabled plugins (`[DEFAULT] plugins` that we implement).
     pub plugins: std::sync::Arc<plugins::PluginRegistry>,
+    /// Sahara's policies (`[oslo_policy]`), enforced on every route.
+    pub policy: std::sync::Arc<sahara_policy::Enforcer>,
 }
 
 impl ApiState {
@@ -36,6 +38,7 @@ impl ApiState {
             plugins: std::sync::Arc::new(plugins::PluginRegistry::from_names(
                 &conf.group::<sahara_config::SaharaServiceOpts>()?.plugins,
             )),
+            policy: std::sync::Arc::new(sahara_policy::Enforcer::from_config(conf)?),
         })
     }
 }

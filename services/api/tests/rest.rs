@@ -413,22 +413,25 @@ async fn tags() -> Render {
     Render(json!({"tags": []}))
 }
 
-/// A router over test-only routes, declared as resources declare theirs.
+/// A router over test-only routes, declared as resources declare theirs, behind the (noauth) authentication
+/// layer; they borrow a rule of Sahara's that is open to everyone (policies must be registered).
 fn test_app() -> axum::Router {
     let s = fake_state();
-    sahara_api::rest::service(
-        s,
+    const OPEN: &str = "data-processing:plugin:list";
+    let routes = sahara_api::rest::service(
+        s.clone(),
         vec![
             Routes::v2()
-                .get("/boom", "test:boom", boom)
-                .post("/echo", "test:echo", echo)
-                .put_file("/upload/{name}", "test:upload", upload)
-                .delete("/echo", "test:delete", gone)
-                .put("/tags", "test:tags", tags)
+                .get("/boom", OPEN, boom)
+                .post("/echo", OPEN, echo)
+                .put_file("/upload/{name}", OPEN, upload)
+                .delete("/echo", OPEN, gone)
+                .put("/tags", OPEN, tags)
                 .status(StatusCode::OK),
-            Routes::v11().get("/edp-only", "test:edp", gone),
+            Routes::v11().get("/edp-only", OPEN, gone),
         ],
-    )
+    );
+    sahara_api::with_auth(routes, &s)
 }
 
 #[tokio::test]
@@ -537,4 +540,73 @@ async fn answers_match_real_saharas_recorded_ones() {
             }
         }
     }
+}
+
+/// A request as a member (no admin role) of the test project.
+fn member_request(method: Method, path: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("x-tenant-id", PROJECT)
+        .header("x-user-id", "u2")
+        .header("x-roles", "member,reader")
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"plugin_labels": {"enabled": {"status": false}}}"#))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn policies_guard_every_route_with_saharas_defaults_and_file_overrides() {
+    // Default rules: reading plugins is open to anyone, changing their labels needs the admin role.
+    let s = fake_state();
+    let r = send(router(s.clone()), member_request(Method::GET, "/v2/plugins")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for path in ["/v2/plugins/fake", "/v1.1/plugins/fake"] {
+        let r = send(router(s.clone()), member_request(Method::PATCH, path)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.text);
+        assert_eq!(
+            r.error(),
+            (
+                403,
+                "FORBIDDEN".to_string(),
+                "You are not authorized to complete this action".to_string()
+            )
+        );
+    }
+    let admin = send(
+        router(s.clone()),
+        request(Method::PATCH, "/v2/plugins/fake")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"plugin_labels": {"enabled": {"status": false}}}"#))
+            .unwrap(),
+    )
+    .await;
+    assert_ne!(admin.status, StatusCode::FORBIDDEN, "{}", admin.text);
+
+    // An operator's policy file: listing plugins needs the reader role; getting one is closed to everyone.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.yaml");
+    std::fs::write(
+        &file,
+        "\"data-processing:plugin:list\": \"role:reader\"\n\"data-processing:plugin:get\": \"!\"\n",
+    )
+    .unwrap();
+    let s = state(&format!(
+        "plugins = fake\n[oslo_policy]\npolicy_file = {}\n",
+        file.display()
+    ));
+    let r = send(router(s.clone()), member_request(Method::GET, "/v2/plugins")).await;
+    assert_eq!(r.status, StatusCode::OK, "reader may list: {}", r.text);
+    let r = get(&s, "/v2/plugins").await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "admin without reader may not list: {}",
+        r.text
+    );
+    let r = send(router(s.clone()), member_request(Method::GET, "/v2/plugins/fake")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // v1.1's own rule names are untouched by the file.
+    let r = get(&s, "/v1.1/plugins/fake").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }

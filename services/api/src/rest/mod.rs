@@ -324,7 +324,7 @@ async fn request_data(parts: &Parts, body: Body, file_upload: bool) -> Result<Re
 
 /// The per-route layer: records [`RouteInfo`], checks the v2 microversion, reads the body, and gives a
 /// [`Render`] answer the route's status.
-async fn route_layer(_state: ApiState, info: RouteInfo, mut req: Request, next: Next) -> Response {
+async fn route_layer(state: ApiState, info: RouteInfo, mut req: Request, next: Next) -> Response {
     if info.api == Api::V2
         && let Err(e) = microversion::check(req.headers())
     {
@@ -340,8 +340,10 @@ async fn route_layer(_state: ApiState, info: RouteInfo, mut req: Request, next: 
             Err(e) => return e.into_response(),
         }
     }
-    // Policy enforcement of `info.policy` (with the request's `auth::RequestContext`) belongs here, through
-    // the state: Sahara's `acl.enforce` runs after the body is read and before the handler.
+    // Sahara's `acl.enforce`: after the body is read, before the handler; the target is empty.
+    if let Err(e) = enforce(&state, info.policy, &req) {
+        return e.into_response();
+    }
     let status = info.status;
     req.extensions_mut().insert(info);
     let mut resp = next.run(req).await;
@@ -352,6 +354,31 @@ async fn route_layer(_state: ApiState, info: RouteInfo, mut req: Request, next: 
         *resp.status_mut() = status;
     }
     resp
+}
+
+/// Enforces `rule` for the request's caller: 403 FORBIDDEN when denied (or when no caller is known), 500 when
+/// the policy itself is broken (as oslo.policy's exceptions are in Sahara).
+fn enforce(state: &ApiState, rule: &str, req: &Request) -> Result<(), ApiError> {
+    let Some(ctx) = req.extensions().get::<crate::auth::RequestContext>() else {
+        tracing::warn!(rule, "no request context: denied");
+        return Err(SaharaError::forbidden().into());
+    };
+    let request_id = req
+        .headers()
+        .get("x-openstack-request-id")
+        .and_then(|v| v.to_str().ok());
+    let creds = ctx.policy_credentials(request_id).to_dict();
+    match state.policy.authorize(rule, &serde_json::json!({}), &creds) {
+        Ok(()) => Ok(()),
+        Err(sahara_policy::PolicyError::Forbidden { .. }) => {
+            tracing::info!(rule, user_id = %ctx.user_id, project_id = %ctx.project_id, "denied by policy");
+            Err(SaharaError::forbidden().into())
+        }
+        Err(e) => {
+            tracing::error!(rule, error = %e, "policy could not be evaluated");
+            Err(ApiError::internal())
+        }
+    }
 }
 
 /// Runs `fut`, turning a panic into 500 INTERNAL_SERVER_ERROR (logged with its message).

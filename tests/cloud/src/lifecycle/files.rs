@@ -130,6 +130,7 @@ pub fn sahara_conf(services: &RunningServices, data_processing_port: u16, databa
          proxy_user_domain_name = {PROXY_DOMAIN}\n\
          proxy_user_role_names = member\n\
          os_region_name = {region}\n\
+         plugins = fake\n\
          \n\
          [database]\n\
          connection = sqlite:///{database_path}\n\
