@@ -41,7 +41,7 @@ fn serves_version_discovery_and_stops_cleanly_on_sigterm() {
     std::fs::write(
         &conf,
         format!(
-            "[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nlog_dir = {}\ndebug = True\n[database]\nconnection = sqlite:///{}\n",
+            "[DEFAULT]\nhost = 127.0.0.1\nport = {port}\nlog_dir = {}\ndebug = True\nauth_strategy = noauth\nplugins = fake\n[database]\nconnection = sqlite:///{}\n",
             dir.path().display(),
             dir.path().join("state/sahara.sqlite").display()
         ),
@@ -65,6 +65,35 @@ fn serves_version_discovery_and_stops_cleanly_on_sigterm() {
         .send()
         .unwrap();
     assert_eq!(hc.status().as_u16(), 200);
+
+    // The API reaches the in-process conductor: a node group template is created, then read back.
+    let project = "0123456789abcdef0123456789abcdef";
+    let created = client
+        .post(format!("http://127.0.0.1:{port}/v2/node-group-templates"))
+        .header("x-tenant-id", project)
+        .header("x-user-id", "u1")
+        .json(
+            &serde_json::json!({"name": "workers", "flavor_id": "42", "plugin_name": "fake",
+                                  "plugin_version": "0.1", "node_processes": ["datanode"]}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 202);
+    let created: serde_json::Value = created.json().unwrap();
+    let id = created["node_group_template"]["id"].as_str().unwrap();
+    assert_eq!(created["node_group_template"]["project_id"], project);
+    let got: serde_json::Value = client
+        .get(format!(
+            "http://127.0.0.1:{port}/v1.1/{project}/node-group-templates/{id}"
+        ))
+        .header("x-tenant-id", project)
+        .header("x-user-id", "u1")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(got["node_group_template"]["name"], "workers");
+    assert_eq!(got["node_group_template"]["hadoop_version"], "0.1");
 
     let pid = proc.0.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());

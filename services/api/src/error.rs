@@ -6,6 +6,8 @@ use axum::extract::OriginalUri;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sahara_model::SaharaError;
+use sahara_model::conductor::ConductorCallError;
+use sahara_validation::ValidationError;
 use serde_json::{Map, Value};
 
 /// An error as Sahara renders it to clients.
@@ -91,6 +93,42 @@ impl ApiError {
 impl From<SaharaError> for ApiError {
     fn from(err: SaharaError) -> Self {
         ApiError::sahara(&err)
+    }
+}
+
+impl From<ConductorCallError> for ApiError {
+    /// A Sahara exception raised by the conductor is answered as Sahara answers it (400, or 403); a conductor that
+    /// could not be reached or failed otherwise is a 500.
+    fn from(err: ConductorCallError) -> Self {
+        match err {
+            ConductorCallError::Sahara(e) => ApiError::sahara(&e),
+            ConductorCallError::Failed(reason) => {
+                tracing::error!(%reason, "conductor call failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    /// `sahara.service.validation.validate`'s answer to a schema failure: 400 with the error lines (and an
+    /// `Error ID`), or 500 `Error occurred during validation`.
+    fn from(err: ValidationError) -> Self {
+        match err {
+            ValidationError::Internal(what) => {
+                tracing::error!(%what, "request validation failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL_SERVER_ERROR",
+                    "Error occurred during validation",
+                )
+            }
+            other => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                other.error_name(),
+                format!("{}\nError ID: {}", other.message(), error_id()),
+            ),
+        }
     }
 }
 

@@ -1,18 +1,22 @@
 //! The Sahara REST API. So far: version discovery at `/` (HTTP 300, as Sahara answers it,
 //! which kolla's healthcheck probes), oslo.middleware's `/healthcheck` with the
 //! disable-by-file backend, the versioned resources through Sahara's REST framework ([`rest`]; so far
-//! [`plugins`]) and Sahara's error body for everything not routed; every other
-//! path is authenticated first ([`auth`]: Keystone, or the unsafe development `noauth`).
+//! [`plugins`] and the [`templates`]) and Sahara's error body for everything not routed; every other
+//! path is authenticated first ([`auth`]: Keystone, or the unsafe development `noauth`). Resources are read and
+//! written through the conductor ([`ApiState::conductor`]), on behalf of the caller's context.
 
 pub mod auth;
+pub mod cloud;
 pub mod error;
 pub mod healthcheck;
 pub mod plugins;
 pub mod rest;
+pub mod templates;
 pub mod versions;
 
 use axum::Router;
 use sahara_config::{ConfigOpts, HealthcheckOpts, SaharaApiOpts};
+use sahara_model::conductor::ConductorClient;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
@@ -27,12 +31,18 @@ pub struct ApiState {
     pub plugins: std::sync::Arc<plugins::PluginRegistry>,
     /// Sahara's policies (`[oslo_policy]`), enforced on every route.
     pub policy: std::sync::Arc<sahara_policy::Enforcer>,
+    /// The conductor every resource is read and written through.
+    pub conductor: ConductorClient,
+    /// The checks that ask the cloud (Nova, Neutron, Glance, Cinder, Manila) during validation.
+    pub cloud: std::sync::Arc<dyn cloud::CloudChecks>,
 }
 
 impl ApiState {
-    /// The state described by the configuration.
-    pub fn from_conf(conf: &ConfigOpts) -> anyhow::Result<Self> {
+    /// The state described by the configuration, reaching the conductor through `conductor`.
+    pub fn from_conf(conf: &ConfigOpts, conductor: ConductorClient) -> anyhow::Result<Self> {
         Ok(ApiState {
+            conductor,
+            cloud: std::sync::Arc::new(cloud::Unchecked),
             healthcheck: conf.group()?,
             auth: auth::Auth::from_conf(conf)?,
             plugins: std::sync::Arc::new(plugins::PluginRegistry::from_names(
@@ -58,7 +68,10 @@ pub fn router(state: ApiState) -> Router {
 
 /// Every resource's routes (see [`rest::Routes`]).
 pub fn resources() -> Vec<rest::Routes> {
-    plugins::api::routes()
+    let mut all = plugins::api::routes();
+    all.extend(templates::node_group::routes());
+    all.extend(templates::cluster::routes());
+    all
 }
 
 /// `routes` (fallback included) behind the authentication `state` configures.

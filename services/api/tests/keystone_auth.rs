@@ -3,12 +3,14 @@
 //! the routes (the fallback 404 included) with the identity Keystone confirmed and no forged
 //! header; version discovery and the healthcheck stay open. Also `noauth`, without a cloud.
 
+mod common;
+
 use axum::Extension;
 use axum::Router;
 use axum::routing::get;
 use reqwest::StatusCode;
 use sahara_api::auth::RequestContext;
-use sahara_api::{ApiState, router, with_auth};
+use sahara_api::{router, with_auth};
 use sahara_config::ConfigOpts;
 use sahara_testcloud::naming::Prefix;
 use sahara_testcloud::services::identity::Identity;
@@ -94,7 +96,7 @@ async fn keystone_guards_every_route_but_discovery_and_healthcheck() {
         ks = s.keystone_url
     ))
     .unwrap();
-    let state = ApiState::from_conf(&conf).unwrap();
+    let state = common::without_conductor(&conf);
     let api = serve(router(state.clone())).await;
     let probe = serve(with_auth(Router::new().route("/v2/whoami", get(whoami)), &state)).await;
     let demo = Identity::new(&s.keystone_url)
@@ -188,7 +190,7 @@ async fn keystone_guards_every_route_but_discovery_and_healthcheck() {
 #[tokio::test]
 async fn without_keystone_configured_tokens_get_503_and_no_token_401() {
     // Sahara's default strategy is keystone; with no [keystone_authtoken] auth_url it still starts.
-    let state = ApiState::from_conf(&ConfigOpts::from_ini_str("").unwrap()).unwrap();
+    let state = common::without_conductor(&ConfigOpts::from_ini_str("").unwrap());
     let api = serve(router(state)).await;
     let resp = http().get(format!("{api}/v2/clusters")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -210,7 +212,7 @@ async fn without_keystone_configured_tokens_get_503_and_no_token_401() {
 
 #[tokio::test]
 async fn noauth_takes_the_identity_from_the_headers() {
-    let state = ApiState::from_conf(&ConfigOpts::from_ini_str("[DEFAULT]\nauth_strategy = noauth\n").unwrap()).unwrap();
+    let state = common::without_conductor(&ConfigOpts::from_ini_str("[DEFAULT]\nauth_strategy = noauth\n").unwrap());
     let probe = serve(with_auth(Router::new().route("/v2/whoami", get(whoami)), &state)).await;
     let resp = http()
         .get(format!("{probe}/v2/whoami"))

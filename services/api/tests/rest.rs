@@ -3,6 +3,8 @@
 //! parameter whitelists, and the plugin JSON compared with what real Sahara 19 answers
 //! (`fixtures/sahara_plugins_fake.json`, made by `fixtures/gen_sahara_plugins.py`).
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -17,7 +19,7 @@ const OTHER_PROJECT: &str = "fedcba9876543210fedcba9876543210";
 
 fn state(ini: &str) -> ApiState {
     let ini = format!("[DEFAULT]\nauth_strategy = noauth\n{ini}");
-    ApiState::from_conf(&ConfigOpts::from_ini_str(&ini).unwrap()).unwrap()
+    common::without_conductor(&ConfigOpts::from_ini_str(&ini).unwrap())
 }
 
 fn fake_state() -> ApiState {

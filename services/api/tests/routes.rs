@@ -1,5 +1,7 @@
 //! The routes that exist so far, through the router as a client sees them.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -22,7 +24,7 @@ async fn get(state: &ApiState, path: &str) -> (StatusCode, String) {
 }
 
 fn state(ini: &str) -> ApiState {
-    ApiState::from_conf(&ConfigOpts::from_ini_str(ini).unwrap()).unwrap()
+    common::without_conductor(&ConfigOpts::from_ini_str(ini).unwrap())
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! A handler is any axum handler over [`ApiState`]; it reads the parsed body with [`Data`] (or [`FileData`] on
-//! `post_file` / `put_file` routes), the query with [`Args`], and answers [`Render`] (the route's default
+//! `post_file` / `put_file` routes), the query with [`Args`], the caller's conductor context with [`Caller`], and answers [`Render`] (the route's default
 //! status) or an [`ApiError`].
 
 pub mod listing;
@@ -265,6 +265,27 @@ impl<S: Send + Sync> FromRequestParts<S> for FileData {
         Ok(FileData(match parts.extensions.get::<RequestData>() {
             Some(RequestData::File(b)) => b.clone(),
             _ => Bytes::new(),
+        }))
+    }
+}
+
+/// The caller's context as the conductor receives it (`auth::RequestContext::to_rpc_context`, with the request's
+/// `X-OpenStack-Request-Id` when it has one). A request without a context (none reaches a handler: the policy
+/// check refuses it first) gets an empty, non-admin one.
+#[derive(Debug, Clone)]
+pub struct Caller(pub sahara_rpc::RequestContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let request_id = parts
+            .headers
+            .get("x-openstack-request-id")
+            .and_then(|v| v.to_str().ok());
+        Ok(Caller(match parts.extensions.get::<crate::auth::RequestContext>() {
+            Some(ctx) => ctx.to_rpc_context(request_id),
+            None => sahara_rpc::RequestContext::new(),
         }))
     }
 }

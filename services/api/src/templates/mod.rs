@@ -1,0 +1,143 @@
+//! Node group templates and cluster templates: the routes of sahara/api/v10.py (under `/v1.0` and `/v1.1`) and
+//! sahara/api/v2/{node_group,cluster}_templates.py, over the conductor. What they share lives here: rendering a
+//! conductor object the way the REST layer shows it, lists with Sahara's paging, `check_exists`, and the
+//! semantic validation of sahara/service/validations ([`checks`]).
+
+pub mod checks;
+pub mod cluster;
+pub mod node_group;
+
+use crate::ApiState;
+use crate::error::ApiError;
+use crate::rest::{Args, Render, listing};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use sahara_model::conductor::Page;
+use sahara_model::{ApiVersion, ResourceKind, api_view};
+use sahara_rpc::RequestContext;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A JSON object.
+pub type Obj = Map<String, Value>;
+
+/// A handler's answer.
+pub type Reply = Result<Render, ApiError>;
+
+/// The sorting fields `validate_sorting_node_group_templates` / `validate_sorting_cluster_templates` accept.
+pub const TEMPLATE_SORT_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "plugin_name",
+    "hadoop_version",
+    "created_at",
+    "updated_at",
+];
+
+/// The query parameters v2 template lists accept besides paging.
+pub const V2_LIST_PARAMS: &[&str] = &["plugin_name", "plugin_version", "name"];
+
+/// A conductor object as JSON.
+pub fn to_obj<T: Serialize>(resource: &T) -> Result<Obj, ApiError> {
+    match serde_json::to_value(resource) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => {
+            tracing::error!(got = %other, "conductor object is not a JSON object");
+            Err(ApiError::internal())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "conductor object does not serialize");
+            Err(ApiError::internal())
+        }
+    }
+}
+
+/// The REST view of a conductor object (`to_dict` with hidden fields removed, v2 renames).
+pub fn view<T: Serialize>(kind: ResourceKind, resource: &T, version: ApiVersion) -> Result<Obj, ApiError> {
+    Ok(api_view::to_api(kind, to_obj(resource)?, version))
+}
+
+/// `{"<envelope>": body}`.
+pub fn wrapped(kind: ResourceKind, body: Obj, version: ApiVersion) -> Render {
+    Render(api_view::wrap(kind, body, version))
+}
+
+/// The request's body as an object (the schemas have already refused anything else).
+pub fn body_obj(data: &Value) -> Obj {
+    data.as_object().cloned().unwrap_or_default()
+}
+
+/// v2's request rename: `plugin_version` becomes `hadoop_version` before the conductor sees it.
+pub fn v2_to_conductor(mut data: Obj) -> Obj {
+    if let Some(v) = data.remove("plugin_version") {
+        data.insert("hadoop_version".into(), v);
+    }
+    data
+}
+
+/// A list call's validation after `check_exists` of the marker, in Sahara's decorator order (`limit`, `sort_by`, and on v2 the
+/// parameter whitelist for the view function `func`), then the conductor filters: every argument's first
+/// value, v2's `plugin_version` renamed.
+pub fn list_filters(args: &Args, version: ApiVersion, func: &str) -> Result<Obj, ApiError> {
+    listing::limit(args)?;
+    listing::validate_sorting(args, TEMPLATE_SORT_FIELDS)?;
+    if version == ApiVersion::V2 {
+        args.only(func, V2_LIST_PARAMS)?;
+    }
+    let mut filters = Obj::new();
+    for key in args.keys() {
+        if let Some(v) = args.get(key) {
+            filters.insert(key.to_string(), Value::String(v.to_string()));
+        }
+    }
+    Ok(if version == ApiVersion::V2 {
+        v2_to_conductor(filters)
+    } else {
+        filters
+    })
+}
+
+/// `render(res=page, name=<list key>)`.
+pub fn render_page<T: Serialize>(kind: ResourceKind, page: Page<T>, version: ApiVersion, args: &Args) -> Reply {
+    let items = page
+        .items
+        .iter()
+        .map(|r| view(kind, r, version).map(Value::Object))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Render(api_view::list_body(
+        kind,
+        version,
+        items,
+        page.prev,
+        page.next,
+        args.contains("marker"),
+    )))
+}
+
+/// An export body (`{"<envelope>": template}`) answered as a download named `filename`.
+pub fn export_response(kind: ResourceKind, body: Obj, version: ApiVersion, filename: &str) -> Response {
+    let mut resp = wrapped(kind, body, version).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename={filename}")) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+/// The export helpers' common part: `id`, `updated_at`, `created_at`, the project and `is_default` removed.
+pub fn strip_for_export(body: &mut Obj, version: ApiVersion) {
+    let project_key = match version {
+        ApiVersion::V1 => "tenant_id",
+        ApiVersion::V2 => "project_id",
+    };
+    for key in ["id", "updated_at", "created_at", project_key, "is_default"] {
+        body.remove(key);
+    }
+}
+
+/// Shorthand for the pieces every handler needs.
+pub struct Call<'a> {
+    /// The API's state.
+    pub state: &'a ApiState,
+    /// The caller's context.
+    pub ctx: &'a RequestContext,
+}

@@ -1,0 +1,65 @@
+//! The in-process harness of the API tests: an [`ApiState`] from an INI text (`auth_strategy = noauth` and
+//! `plugins = fake` unless the text says otherwise), wired either to a real conductor on an in-memory SQLite
+//! database served over a private `fake://` transport ([`with_conductor`]), or to a conductor nobody serves
+//! ([`without_conductor`], for tests of routes that never reach it).
+
+#![allow(dead_code)]
+
+use sahara_api::ApiState;
+use sahara_config::ConfigOpts;
+use sahara_model::conductor::ConductorClient;
+use sahara_rpc::{RpcServer, Transport, TransportOptions};
+use std::sync::Arc;
+
+/// The configuration: `[DEFAULT] auth_strategy = noauth`, `plugins = fake`, then `ini`.
+pub fn conf(ini: &str) -> ConfigOpts {
+    let ini = if ini.contains("[DEFAULT]") {
+        ini.to_string()
+    } else {
+        format!("[DEFAULT]\nauth_strategy = noauth\nplugins = fake\n{ini}")
+    };
+    ConfigOpts::from_ini_str(&ini).unwrap()
+}
+
+/// A private in-process transport (its own `fake://` bus).
+pub fn private_transport() -> Transport {
+    let url = format!("fake://{}/", uuid::Uuid::new_v4().simple());
+    Transport::new(&url, TransportOptions::default()).unwrap()
+}
+
+/// The state for `conf`, with a conductor client nobody answers.
+pub fn without_conductor(conf: &ConfigOpts) -> ApiState {
+    ApiState::from_conf(conf, ConductorClient::over_rpc(&private_transport())).unwrap()
+}
+
+/// An API wired to a running conductor.
+pub struct Harness {
+    /// The API's state.
+    pub state: ApiState,
+    /// The conductor's RPC server.
+    pub server: RpcServer,
+    /// The transport both use.
+    pub transport: Transport,
+}
+
+/// The state for `conf` with a conductor on an in-memory SQLite database, served on `sahara-conductor` over a
+/// private `fake://` transport.
+pub async fn with_conductor(conf: &ConfigOpts) -> Harness {
+    let db = ConfigOpts::from_ini_str("[database]\nconnection = sqlite://\n").unwrap();
+    let store = sahara_conductor::store::Store::from_opts(&db.group().unwrap()).unwrap();
+    store.upgrade_sqlite().await.unwrap();
+    let conductor = Arc::new(sahara_conductor::Conductor::new(
+        store,
+        sahara_conductor::ConductorSettings::default(),
+    ));
+    let transport = private_transport();
+    let server = sahara_conductor::rpc::serve(&transport, conductor, "api-tests")
+        .await
+        .unwrap();
+    let state = ApiState::from_conf(conf, ConductorClient::over_rpc(&transport)).unwrap();
+    Harness {
+        state,
+        server,
+        transport,
+    }
+}
