@@ -66,7 +66,7 @@ pub async fn run(
     let conductor_server = sahara_conductor::rpc::serve(&transport, conductor, "sahara-all").await?;
     tracing::info!(topic = sahara_conductor::rpc::TOPIC, "sahara-all: conductor serving");
     let conductor_client = sahara_model::conductor::ConductorClient::over_rpc(&transport);
-    let state = sahara_api::ApiState::from_conf(&conf, conductor_client)?;
+    let state = sahara_api::ApiState::from_conf(&conf, conductor_client)?.with_engine(&transport);
     let listener = sahara_api::bind(&conf).await?;
     let result = sahara_api::serve(listener, state, shutdown).await;
     conductor_server.stop().await;

@@ -1,14 +1,17 @@
 //! The Sahara REST API. So far: version discovery at `/` (HTTP 300, as Sahara answers it,
 //! which kolla's healthcheck probes), oslo.middleware's `/healthcheck` with the
 //! disable-by-file backend, the versioned resources through Sahara's REST framework ([`rest`]; so far
-//! [`plugins`] and the [`templates`]) and Sahara's error body for everything not routed; every other
+//! [`plugins`], the [`templates`], [`clusters`] and [`images`]) and Sahara's error body for everything not routed; every other
 //! path is authenticated first ([`auth`]: Keystone, or the unsafe development `noauth`). Resources are read and
 //! written through the conductor ([`ApiState::conductor`]), on behalf of the caller's context.
 
 pub mod auth;
 pub mod cloud;
+pub mod clusters;
+pub mod edp;
 pub mod error;
 pub mod healthcheck;
+pub mod images;
 pub mod plugins;
 pub mod rest;
 pub mod templates;
@@ -33,8 +36,12 @@ pub struct ApiState {
     pub policy: std::sync::Arc<sahara_policy::Enforcer>,
     /// The conductor every resource is read and written through.
     pub conductor: ConductorClient,
-    /// The checks that ask the cloud (Nova, Neutron, Glance, Cinder, Manila) during validation.
-    pub cloud: std::sync::Arc<dyn cloud::CloudChecks>,
+    /// The cloud (Nova, Neutron, Glance, Cinder) reached with the caller's token: validation checks and images.
+    pub cloud: cloud::Cloud,
+    /// The options cluster validation reads (`node_domain`, verifications).
+    pub clusters: clusters::ClusterOpts,
+    /// The engines EDP operations are cast to (`sahara-ops`); `None` until [`ApiState::with_engine`].
+    pub engine: Option<edp::ops::EngineOps>,
 }
 
 impl ApiState {
@@ -42,7 +49,9 @@ impl ApiState {
     pub fn from_conf(conf: &ConfigOpts, conductor: ConductorClient) -> anyhow::Result<Self> {
         Ok(ApiState {
             conductor,
-            cloud: std::sync::Arc::new(cloud::Unchecked),
+            cloud: cloud::Cloud::from_conf(conf)?,
+            clusters: clusters::ClusterOpts::from_conf(conf)?,
+            engine: None,
             healthcheck: conf.group()?,
             auth: auth::Auth::from_conf(conf)?,
             plugins: std::sync::Arc::new(plugins::PluginRegistry::from_names(
@@ -50,6 +59,12 @@ impl ApiState {
             )),
             policy: std::sync::Arc::new(sahara_policy::Enforcer::from_config(conf)?),
         })
+    }
+
+    /// The same state, casting engine operations over `transport`.
+    pub fn with_engine(mut self, transport: &sahara_rpc::Transport) -> Self {
+        self.engine = Some(edp::ops::EngineOps::new(transport));
+        self
     }
 }
 
@@ -71,6 +86,9 @@ pub fn resources() -> Vec<rest::Routes> {
     let mut all = plugins::api::routes();
     all.extend(templates::node_group::routes());
     all.extend(templates::cluster::routes());
+    all.extend(clusters::routes());
+    all.extend(images::routes());
+    all.extend(edp::routes());
     all
 }
 

@@ -1,14 +1,15 @@
 //! The plugins resource: v1.0/v1.1 routes of sahara/api/v10.py and v2 routes of sahara/api/v2/plugins.py, with
-//! `check_exists` (404), the label update validation of `PATCH /plugins/{name}` (sahara/plugins/labels.py)
-//! and the always-refused `convert-config`.
+//! `check_exists` (404), the label states stored through the conductor, the label update of
+//! `PATCH /plugins/{name}` (sahara/plugins/labels.py) and the always-refused `convert-config`.
 
-use super::{PluginRegistry, label};
+use super::{Plugin, PluginRegistry, label};
 use crate::ApiState;
 use crate::error::ApiError;
-use crate::rest::{Args, Data, Routes};
+use crate::rest::{Args, Caller, Data, Routes};
 use axum::extract::{Path, State};
 use sahara_model::SaharaError;
 use sahara_model::error::py_repr_str;
+use sahara_rpc::RequestContext;
 use serde_json::{Map, Value, json};
 
 /// The plugins routes of every blueprint.
@@ -46,14 +47,45 @@ fn render(v: Value) -> Reply {
     Ok(crate::rest::Render(v))
 }
 
-fn list(state: &ApiState) -> Value {
-    let items: Vec<Value> = state.plugins.plugins().iter().filter_map(|p| p.to_json(None)).collect();
+/// `get_label_details(name)`: the label states stored through the conductor, else the plugin's defaults (a
+/// conductor failure is logged and the defaults answered, as Sahara does).
+pub async fn label_details(state: &ApiState, ctx: &RequestContext, plugin: &Plugin) -> Map<String, Value> {
+    match state.conductor.plugin_get(ctx, plugin.name).await {
+        Ok(Some(stored)) => {
+            let mut m = Map::new();
+            m.insert(
+                "plugin_labels".into(),
+                Value::Object(stored.plugin_labels.unwrap_or_default()),
+            );
+            m.insert(
+                "version_labels".into(),
+                Value::Object(stored.version_labels.unwrap_or_default()),
+            );
+            m
+        }
+        Ok(None) => plugin.default_label_details(),
+        Err(e) => {
+            tracing::error!(error = %e, "Unable to retrieve plugin data from database");
+            plugin.default_label_details()
+        }
+    }
+}
+
+async fn list(state: &ApiState, ctx: &RequestContext) -> Value {
+    let mut items = Vec::new();
+    for p in state.plugins.plugins() {
+        let details = label_details(state, ctx, p).await;
+        items.extend(p.to_json_with(None, &details));
+    }
     json!({"plugins": items})
 }
 
 /// `check_exists(api.get_plugin, plugin_name=..., version=...)` then the wrapped plugin.
-fn plugin(state: &ApiState, name: &str, version: Option<&str>) -> Result<Value, ApiError> {
-    let found = state.plugins.get(name).and_then(|p| p.to_json(version));
+async fn plugin(state: &ApiState, ctx: &RequestContext, name: &str, version: Option<&str>) -> Result<Value, ApiError> {
+    let found = match state.plugins.get(name) {
+        Some(p) => p.to_json_with(version, &label_details(state, ctx, p).await),
+        None => None,
+    };
     match (found, version) {
         (Some(v), _) => Ok(json!({"plugin": v})),
         (None, None) => Err(ApiError::check_exists(&[("plugin_name", name)])),
@@ -61,69 +93,135 @@ fn plugin(state: &ApiState, name: &str, version: Option<&str>) -> Result<Value, 
     }
 }
 
-async fn list_v1(State(state): State<ApiState>) -> Reply {
-    render(list(&state))
+async fn list_v1(State(state): State<ApiState>, Caller(ctx): Caller) -> Reply {
+    render(list(&state, &ctx).await)
 }
 
-async fn get_v1(State(state): State<ApiState>, Path(name): Path<String>) -> Reply {
-    render(plugin(&state, &name, None)?)
+async fn get_v1(State(state): State<ApiState>, Caller(ctx): Caller, Path(name): Path<String>) -> Reply {
+    render(plugin(&state, &ctx, &name, None).await?)
 }
 
-async fn get_version_v1(State(state): State<ApiState>, Path((name, version)): Path<(String, String)>) -> Reply {
-    render(plugin(&state, &name, Some(&version))?)
+async fn get_version_v1(
+    State(state): State<ApiState>,
+    Caller(ctx): Caller,
+    Path((name, version)): Path<(String, String)>,
+) -> Reply {
+    render(plugin(&state, &ctx, &name, Some(&version)).await?)
 }
 
-async fn update_v1(State(state): State<ApiState>, Path(name): Path<String>, Data(data): Data) -> Reply {
-    plugin(&state, &name, None)?;
+async fn update_v1(
+    State(state): State<ApiState>,
+    Caller(ctx): Caller,
+    Path(name): Path<String>,
+    Data(data): Data,
+) -> Reply {
+    plugin(&state, &ctx, &name, None).await?;
     validate_update(&state.plugins, &name, &data)?;
-    store_labels(&name, &data)
+    store_labels(&state, &ctx, &name, &data).await
 }
 
 async fn convert_config_v1(
     State(state): State<ApiState>,
+    Caller(ctx): Caller,
     Path((name, version, _template)): Path<(String, String, String)>,
 ) -> Reply {
-    plugin(&state, &name, Some(&version))?;
+    plugin(&state, &ctx, &name, Some(&version)).await?;
     Err(SaharaError::InvalidReference(format!(
         "Requested plugin '{name}' doesn't support converting config files to cluster templates"
     ))
     .into())
 }
 
-async fn list_v2(State(state): State<ApiState>, args: Args) -> Reply {
+async fn list_v2(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
     args.only("plugins_list", &[])?;
-    render(list(&state))
+    render(list(&state, &ctx).await)
 }
 
-async fn get_v2(State(state): State<ApiState>, Path(name): Path<String>, args: Args) -> Reply {
-    let body = plugin(&state, &name, None)?;
+async fn get_v2(State(state): State<ApiState>, Caller(ctx): Caller, Path(name): Path<String>, args: Args) -> Reply {
+    let body = plugin(&state, &ctx, &name, None).await?;
     args.only("plugins_get", &[])?;
     render(body)
 }
 
 async fn get_version_v2(
     State(state): State<ApiState>,
+    Caller(ctx): Caller,
     Path((name, version)): Path<(String, String)>,
     args: Args,
 ) -> Reply {
-    let body = plugin(&state, &name, Some(&version))?;
+    let body = plugin(&state, &ctx, &name, Some(&version)).await?;
     args.only("plugins_get_version", &[])?;
     render(body)
 }
 
-async fn update_v2(State(state): State<ApiState>, Path(name): Path<String>, args: Args, Data(data): Data) -> Reply {
-    plugin(&state, &name, None)?;
+async fn update_v2(
+    State(state): State<ApiState>,
+    Caller(ctx): Caller,
+    Path(name): Path<String>,
+    args: Args,
+    Data(data): Data,
+) -> Reply {
+    plugin(&state, &ctx, &name, None).await?;
     validate_update(&state.plugins, &name, &data)?;
     args.only("plugins_update", &[])?;
-    store_labels(&name, &data)
+    store_labels(&state, &ctx, &name, &data).await
 }
 
-/// Storing label overrides needs the conductor's `plugin_get` / `plugin_create` / `plugin_update`, which the
-/// API does not reach yet: answer 501 rather than pretend.
-fn store_labels(name: &str, _data: &Value) -> Reply {
-    Err(ApiError::not_implemented(format!(
-        "Updating the labels of plugin '{name}' is not implemented yet"
-    )))
+/// Merges `update`'s label states into `current` (label by label, key by key).
+fn merge_labels(current: &mut Map<String, Value>, update: &Map<String, Value>) {
+    for (label, state) in update {
+        let entry = current
+            .entry(label.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let (Value::Object(e), Value::Object(u)) = (entry, state) {
+            for (k, v) in u {
+                e.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// `LabelHandler.update_plugin`: the current states (stored, else the defaults, stored first), updated with the
+/// request's label states, written with `plugin_update`; answers the plugin as `serialize_plugin` shows it.
+async fn store_labels(state: &ApiState, ctx: &RequestContext, name: &str, data: &Value) -> Reply {
+    let found = state
+        .plugins
+        .get(name)
+        .ok_or_else(|| ApiError::check_exists(&[("plugin_name", name)]))?;
+    let mut current = label_details(state, ctx, found).await;
+    if state.conductor.plugin_get(ctx, name).await?.is_none() {
+        let mut values = current.clone();
+        values.insert("name".into(), name.into());
+        state.conductor.plugin_create(ctx, values).await?;
+    }
+    let nonempty = |key: &str| data.get(key).and_then(Value::as_object).filter(|m| !m.is_empty());
+    match nonempty("plugin_labels") {
+        Some(update) => {
+            if let Some(Value::Object(pl)) = current.get_mut("plugin_labels") {
+                merge_labels(pl, update);
+            }
+        }
+        None => {
+            current.remove("plugin_labels");
+        }
+    }
+    match nonempty("version_labels") {
+        Some(update) => {
+            if let Some(Value::Object(vl)) = current.get_mut("version_labels") {
+                for (version, labels) in update {
+                    let entry = vl.entry(version.clone()).or_insert_with(|| Value::Object(Map::new()));
+                    if let (Value::Object(e), Value::Object(u)) = (entry, labels) {
+                        merge_labels(e, u);
+                    }
+                }
+            }
+        }
+        None => {
+            current.remove("version_labels");
+        }
+    }
+    state.conductor.plugin_update(ctx, name, current).await?;
+    render(plugin(state, ctx, name, None).await?)
 }
 
 /// Python's `repr` of a JSON value, as jsonschema's messages show instances.

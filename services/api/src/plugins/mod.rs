@@ -1,8 +1,8 @@
 //! The plugin registry as the API sees it (sahara/plugins/base.py `PluginManager`, sahara/plugins/labels.py):
 //! which plugins are enabled (`[DEFAULT] plugins` intersected with the plugins we implement), their metadata
 //! and version details, and Sahara's label model (`plugin_labels` / `version_labels`: enabled, hidden, stable,
-//! deprecated). Labels stored through the conductor (`plugin_data`) are not read yet: the plugins' defaults
-//! are answered. The metadata belongs in `shared/plugins` once that crate exists.
+//! deprecated): the plugins' defaults, or the states stored through the conductor (`plugin_data`) by
+//! `PATCH /plugins/{name}` ([`api`]). The metadata belongs in `shared/plugins` once that crate exists.
 
 pub mod api;
 pub mod fake;
@@ -150,10 +150,37 @@ impl Plugin {
         (labels_json(self.plugin_labels), Value::Object(versions))
     }
 
-    /// `serialize_plugin(name, version)`: the plugin's dict with labels, plus the version details when a
-    /// version is asked; `None` for a version the plugin does not have.
+    /// `get_labels()`: the default label states as Sahara stores them (`{"plugin_labels": {<label>: {"status":
+    /// bool}}, "version_labels": {<version>: {...}}}`).
+    pub fn default_label_details(&self) -> Map<String, Value> {
+        let states = |defaults: &[LabelDefault]| -> Value {
+            Value::Object(
+                defaults
+                    .iter()
+                    .map(|(name, status)| (name.to_string(), json!({"status": status})))
+                    .collect(),
+            )
+        };
+        let mut versions = Map::new();
+        for (v, defaults) in self.version_labels {
+            versions.insert(v.to_string(), states(defaults));
+        }
+        let mut m = Map::new();
+        m.insert("plugin_labels".into(), states(self.plugin_labels));
+        m.insert("version_labels".into(), Value::Object(versions));
+        m
+    }
+
+    /// `serialize_plugin(name, version)`: the plugin's dict with its default labels, plus the version details
+    /// when a version is asked; `None` for a version the plugin does not have.
     pub fn to_json(&self, version: Option<&str>) -> Option<Value> {
-        let (plugin_labels, version_labels) = self.labels();
+        self.to_json_with(version, &self.default_label_details())
+    }
+
+    /// `serialize_plugin(name, version)` with the label states `details` (stored or default, see
+    /// [`Plugin::default_label_details`]), expanded with each label's mutability and description.
+    pub fn to_json_with(&self, version: Option<&str>, details: &Map<String, Value>) -> Option<Value> {
+        let (plugin_labels, version_labels) = expand_label_details(details);
         let mut m = Map::new();
         m.insert("name".into(), self.name.into());
         m.insert("title".into(), self.title.into());
@@ -176,6 +203,69 @@ impl Plugin {
         }
         Some(Value::Object(m))
     }
+}
+
+/// `expand_data`: every label state of `details` completed with the label's `mutable` and `description`.
+pub fn expand_label_details(details: &Map<String, Value>) -> (Value, Value) {
+    let expand = |labels: Option<&Value>| -> Map<String, Value> {
+        let mut out = Map::new();
+        for (name, state) in labels.and_then(Value::as_object).into_iter().flatten() {
+            let mut state = state.as_object().cloned().unwrap_or_default();
+            if let Some(l) = label(name) {
+                state.insert("mutable".into(), l.mutable.into());
+                state.insert("description".into(), l.description.into());
+            }
+            out.insert(name.clone(), Value::Object(state));
+        }
+        out
+    };
+    let mut versions = Map::new();
+    for (v, labels) in details
+        .get("version_labels")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        versions.insert(v.clone(), Value::Object(expand(Some(labels))));
+    }
+    (
+        Value::Object(expand(details.get("plugin_labels"))),
+        Value::Object(versions),
+    )
+}
+
+/// `validate_plugin_labels(plugin, version)` over the label states `details`: 400 INVALID_REFERENCE when the
+/// plugin or the version is not enabled (a deprecated one is only logged).
+pub fn validate_plugin_labels(
+    details: &Map<String, Value>,
+    plugin_name: &str,
+    version: &str,
+) -> Result<(), sahara_model::SaharaError> {
+    let status = |labels: Option<&Value>, name: &str| {
+        labels
+            .and_then(|l| l.get(name))
+            .and_then(|l| l.get("status"))
+            .is_some_and(|s| crate::templates::checks::truthy(Some(s)))
+    };
+    let plb = details.get("plugin_labels");
+    if !status(plb, "enabled") {
+        return Err(sahara_model::SaharaError::InvalidReference(format!(
+            "Plugin {plugin_name} is not enabled"
+        )));
+    }
+    if status(plb, "deprecated") {
+        tracing::warn!("Plugin {plugin_name} is deprecated and can be removed in the next release");
+    }
+    let vlb = details.get("version_labels").and_then(|v| v.get(version));
+    if !status(vlb, "enabled") {
+        return Err(sahara_model::SaharaError::InvalidReference(format!(
+            "Version {version} of plugin {plugin_name} is not enabled"
+        )));
+    }
+    if status(vlb, "deprecated") {
+        tracing::warn!("Using version {version} of plugin {plugin_name} is deprecated and can removed in next release");
+    }
+    Ok(())
 }
 
 /// The plugins this implementation carries.

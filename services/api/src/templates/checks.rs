@@ -22,7 +22,7 @@ pub fn truthy(v: Option<&Value>) -> bool {
 }
 
 /// `str()` of a JSON value as Python formats it into a message.
-fn py_str(v: &Value) -> String {
+pub fn py_str(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => sahara_validation::py_repr(other),
@@ -30,7 +30,7 @@ fn py_str(v: &Value) -> String {
 }
 
 /// Python's `repr` of a list of strings.
-fn py_list(items: &[String]) -> String {
+pub fn py_list(items: &[String]) -> String {
     format!(
         "[{}]",
         items.iter().map(|s| py_repr_str(s)).collect::<Vec<_>>().join(", ")
@@ -39,7 +39,7 @@ fn py_list(items: &[String]) -> String {
 
 /// A failure inside a validator that is not a Sahara exception (`KeyError`, `AttributeError`...): Sahara answers
 /// 500 `Error occurred during validation`.
-fn internal(what: &str) -> ApiError {
+pub fn internal(what: &str) -> ApiError {
     tracing::error!(what, "validation failed unexpectedly");
     ApiError::new(
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -58,7 +58,7 @@ pub fn version_key(data: &Obj) -> &'static str {
 }
 
 /// `data[key]` as a string (a missing key is Python's `KeyError`).
-fn required_str(data: &Obj, key: &str) -> Result<String, ApiError> {
+pub fn required_str(data: &Obj, key: &str) -> Result<String, ApiError> {
     data.get(key)
         .map(py_str)
         .ok_or_else(|| internal(&format!("KeyError: '{key}'")))
@@ -133,7 +133,7 @@ pub fn node_group_configs(confs: &PluginConfigs, ng_configs: &Value) -> Result<(
 }
 
 /// `_check_duplicates`: INVALID_DATA with the repeated items, in first-seen order.
-fn duplicates(items: &[String], message: &str) -> Result<(), ApiError> {
+pub fn duplicates(items: &[String], message: &str) -> Result<(), ApiError> {
     let mut seen: Vec<(&String, usize)> = Vec::new();
     for item in items {
         match seen.iter_mut().find(|(s, _)| *s == item) {
@@ -152,7 +152,7 @@ fn duplicates(items: &[String], message: &str) -> Result<(), ApiError> {
     Err(SaharaError::InvalidData(message.replace("%s", &py_list(&dups))).into())
 }
 
-fn strings(v: &Value) -> Vec<String> {
+pub fn strings(v: &Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().map(py_str).collect()).unwrap_or_default()
 }
 
@@ -211,7 +211,7 @@ pub async fn node_group_basic_fields(
 }
 
 async fn own_fields(call: &Call<'_>, plugin: &Plugin, ng: &Obj, confs: &PluginConfigs) -> Result<(), ApiError> {
-    let cloud = &call.state.cloud;
+    let cloud = call.cloud();
     if truthy(ng.get("node_configs")) {
         node_group_configs(confs, &ng["node_configs"])?;
     }
@@ -255,9 +255,10 @@ async fn own_fields(call: &Call<'_>, plugin: &Plugin, ng: &Obj, confs: &PluginCo
 /// `check_image_registered` then `check_required_image_tags`.
 async fn image(call: &Call<'_>, plugin: &Plugin, version: &str, image_id: &Value) -> Result<(), ApiError> {
     let image_id = py_str(image_id);
-    call.state.cloud.image_registered(&image_id).await?;
+    let cloud = call.cloud();
+    cloud.image_registered(&image_id).await?;
     let tags = plugin.required_image_tags(version);
-    call.state.cloud.required_image_tags(&image_id, &tags).await?;
+    cloud.required_image_tags(&image_id, &tags).await?;
     Ok(())
 }
 
@@ -286,7 +287,7 @@ pub async fn shares(call: &Call<'_>, shares: &Value) -> Result<(), ApiError> {
         .into());
     }
     let ids: Vec<String> = shares.iter().filter_map(|s| s.get("id").map(py_str)).collect();
-    call.state.cloud.shares_exist(&ids).await?;
+    call.cloud().shares_exist(&ids).await?;
     Ok(())
 }
 
@@ -392,7 +393,7 @@ pub async fn node_group_template_update(
 
 /// `check_all_configurations(data)` for `plugin` and `version`: cluster configs, then the node groups' names
 /// and fields.
-async fn all_configurations(call: &Call<'_>, plugin: &Plugin, version: &str, data: &Obj) -> Result<(), ApiError> {
+pub async fn all_configurations(call: &Call<'_>, plugin: &Plugin, version: &str, data: &Obj) -> Result<(), ApiError> {
     let confs = plugin_configs(plugin, version);
     if truthy(data.get("cluster_configs")) {
         node_group_configs(&confs, &data["cluster_configs"])?;
@@ -416,8 +417,7 @@ async fn template_extras(call: &Call<'_>, plugin: &Plugin, data: &Obj) -> Result
         node_processes(plugin, &data["anti_affinity"])?;
     }
     if truthy(data.get("neutron_management_network")) {
-        call.state
-            .cloud
+        call.cloud()
             .network_exists(&py_str(&data["neutron_management_network"]))
             .await?;
     }

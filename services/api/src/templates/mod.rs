@@ -141,3 +141,10 @@ pub struct Call<'a> {
     /// The caller's context.
     pub ctx: &'a RequestContext,
 }
+
+impl Call<'_> {
+    /// The cloud checks for this caller (see [`crate::cloud::Cloud::checks`]).
+    pub fn cloud(&self) -> std::sync::Arc<dyn crate::cloud::CloudChecks> {
+        self.state.cloud.checks(self.ctx)
+    }
+}

@@ -27,9 +27,27 @@ pub fn private_transport() -> Transport {
     Transport::new(&url, TransportOptions::default()).unwrap()
 }
 
-/// The state for `conf`, with a conductor client nobody answers.
+/// A conductor that is not there: every call fails at once (as an unreachable one does after its timeout).
+struct NoConductor;
+
+impl sahara_model::conductor::ConductorTransport for NoConductor {
+    fn call<'a>(
+        &'a self,
+        _ctx: &'a sahara_rpc::RequestContext,
+        method: &'a str,
+        _args: serde_json::Map<String, serde_json::Value>,
+    ) -> sahara_model::conductor::CallFuture<'a> {
+        Box::pin(async move {
+            Err(sahara_model::conductor::ConductorCallError::Failed(format!(
+                "{method}: no conductor in this test"
+            )))
+        })
+    }
+}
+
+/// The state for `conf`, with a conductor client nobody answers (calls fail at once).
 pub fn without_conductor(conf: &ConfigOpts) -> ApiState {
-    ApiState::from_conf(conf, ConductorClient::over_rpc(&private_transport())).unwrap()
+    ApiState::from_conf(conf, ConductorClient::new(Arc::new(NoConductor))).unwrap()
 }
 
 /// An API wired to a running conductor.
@@ -56,7 +74,9 @@ pub async fn with_conductor(conf: &ConfigOpts) -> Harness {
     let server = sahara_conductor::rpc::serve(&transport, conductor, "api-tests")
         .await
         .unwrap();
-    let state = ApiState::from_conf(conf, ConductorClient::over_rpc(&transport)).unwrap();
+    let state = ApiState::from_conf(conf, ConductorClient::over_rpc(&transport))
+        .unwrap()
+        .with_engine(&transport);
     Harness {
         state,
         server,
