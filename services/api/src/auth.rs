@@ -1,4 +1,4 @@
-//! Request authentication, in front of every route but version discovery (`/`) and the
+//! Request authentication, in front of every route but version discovery (`/`), the v2 OpenAPI document and the
 //! healthcheck: keystonemiddleware's `auth_token` with `[DEFAULT] auth_strategy = keystone`
 //! (Sahara's only mode), or `noauth`, which trusts the identity headers of the request (unsafe,
 //! for development). Either way the request carries a [`RequestContext`] extension and the
@@ -189,8 +189,9 @@ pub struct Authenticator {
 
 impl Authenticator {
     fn is_open(&self, path: &str) -> bool {
-        // Version discovery answers any path matching `^/*$` before authentication.
-        path.chars().all(|c| c == '/') || path == self.healthcheck_path
+        // Version discovery answers any path matching `^/*$` before authentication; the v2 OpenAPI document
+        // is public too.
+        path.chars().all(|c| c == '/') || path == self.healthcheck_path || path == crate::openapi::PATH
     }
 }
 

@@ -12,6 +12,7 @@ pub mod edp;
 pub mod error;
 pub mod healthcheck;
 pub mod images;
+pub mod openapi;
 pub mod plugins;
 pub mod rest;
 pub mod templates;
@@ -76,6 +77,7 @@ pub fn router(state: ApiState) -> Router {
             &state.healthcheck.path.clone(),
             axum::routing::get(healthcheck::check).head(healthcheck::check),
         )
+        .route(openapi::PATH, axum::routing::get(openapi::serve))
         .fallback_service(rest::service(state.clone(), resources()))
         .with_state(state.clone());
     with_auth(routes, &state)

@@ -215,7 +215,12 @@ async fn list(call: &Call<'_>, args: &Args, version: ApiVersion) -> Reply {
     if version == ApiVersion::V2 {
         filters = v2_to_conductor(filters);
     }
-    let page = call.state.conductor.cluster_get_all(call.ctx, true, filters).await?;
+    let page = call
+        .state
+        .conductor
+        .cluster_get_all(call.ctx, true, filters)
+        .await
+        .map_err(|e| listing::sort_key_error(e, args))?;
     crate::templates::render_page(KIND, page, version, args)
 }
 

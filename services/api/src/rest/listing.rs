@@ -73,6 +73,23 @@ pub fn validate_sorting(args: &Args, allowed: &[&str]) -> Result<(), ApiError> {
     }
 }
 
+/// A conductor failure of a list call: oslo.db's `InvalidSortKey` for a `sort_by` naming no sortable column (v2
+/// clusters do not check the field first) is answered 400 `Unknown field for sorting <f>`, not 500 as in Sahara.
+pub fn sort_key_error(err: sahara_model::conductor::ConductorCallError, args: &Args) -> ApiError {
+    match &err {
+        sahara_model::conductor::ConductorCallError::Failed(reason)
+            if reason.contains("Sort key supplied is invalid") =>
+        {
+            let field = args.get("sort_by").unwrap_or_default();
+            listing_error(&format!(
+                "Unknown field for sorting {}",
+                field.strip_prefix('-').unwrap_or(field)
+            ))
+        }
+        _ => err.into(),
+    }
+}
+
 /// The sort the DB layer applies: `sort_by` field and direction, `id` ascending by default.
 pub fn sort(args: &Args) -> (String, SortOrder) {
     let (field, order) = sahara_model::kind::parse_sort_by(args.get("sort_by"));

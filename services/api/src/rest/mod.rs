@@ -221,6 +221,25 @@ impl Routes {
         delete => (DELETE, DELETE, NO_CONTENT, false),
     }
 
+    /// The blueprint these routes belong to.
+    pub fn blueprint(&self) -> Blueprint {
+        self.blueprint
+    }
+
+    /// Every route declared, once per prefix serving it (what the OpenAPI document is built from).
+    pub fn infos(&self) -> impl Iterator<Item = RouteInfo> + '_ {
+        self.entries.iter().flat_map(move |e| {
+            self.blueprint.apis().iter().map(move |&api| RouteInfo {
+                api,
+                method: e.method.clone(),
+                rule: e.rule,
+                policy: e.policy,
+                status: e.status,
+                file_upload: e.file_upload,
+            })
+        })
+    }
+
     /// Overrides the success status of the route declared last (Sahara's `status_code=`).
     pub fn status(mut self, status: StatusCode) -> Self {
         if let Some(last) = self.entries.last_mut() {

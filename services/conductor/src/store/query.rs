@@ -211,7 +211,8 @@ pub fn count(conn: &mut DbConnection, table: &Table, scope: &Scope, filters: &[F
 /// Splits `sort_by` into a column and direction (`-name` = descending), checking the
 /// column exists (oslo.db's `InvalidSortKey`).
 pub fn sort_key<'a>(table: &Table, sort_by: Option<&'a str>) -> Result<(&'a str, bool)> {
-    let s = sort_by.unwrap_or("id");
+    // An empty `sort_by` is no sort key, as Sahara's `get_sorting_field` reads it.
+    let s = sort_by.filter(|s| !s.is_empty()).unwrap_or("id");
     let (col, desc) = match s.strip_prefix('-') {
         Some(c) => (c, true),
         None => (s, false),
