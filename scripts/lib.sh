@@ -17,9 +17,11 @@ log() { printf '==> %s\n' "$*" >&2; }
 ensure_packages() {
     # The second line is the test cloud's: instances are namespaces running sshd, with
     # sudo for the login user; routers NAT with iptables; Swift needs memcached and xattrs.
+    # wrk is the HTTP load generator of bench/api.
     local wanted=(pkg-config libssl-dev libsqlite3-dev libmariadb-dev libmariadb-dev-compat mold
                   python3 python3-venv iproute2 procps curl mariadb-client
-                  openssh-server openssh-client sudo netcat-openbsd memcached iptables attr util-linux e2fsprogs)
+                  openssh-server openssh-client sudo netcat-openbsd memcached iptables attr util-linux e2fsprogs
+                  wrk)
     local missing=()
     for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,88 @@
+"""Prints the API benchmark's table from the run's results.jsonl (bench/api/run)."""
+
+import json
+import sys
+
+TARGET_RPS, TARGET_P99, TARGET_MEM = 20.0, 0.1, 0.25
+
+
+def fmt(v, width, digits=1):
+    if v is None:
+        return "-".rjust(width)
+    if isinstance(v, float) and v >= 1000:
+        return f"{v:{width}.0f}"
+    return f"{v:{width}.{digits}f}"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def main():
+    lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+    runs = {(r["side"], r["case"], r["conns"]): r for r in lines if r["kind"] == "run"}
+    cases = []
+    for r in lines:
+        if r["kind"] == "run" and (r["case"], r["conns"]) not in cases:
+            cases.append((r["case"], r["conns"]))
+
+    head = (f"{'case':<34}{'conns':>5} | {'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'RSS MB':>8}{'PSS MB':>8}"
+            f"{'err':>5} | {'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'RSS MB':>8}{'PSS MB':>8}{'err':>5}"
+            f" | {'req/s x':>8}{'p50':>7}{'p99':>7}{'RSS':>7}")
+    print(f"{'':<39} | {'(a) ours: sahara-all (Rust)':<45} | {'(b) Python Sahara 19: sahara-api':<45} | ours/Python")
+    print(head)
+    print("-" * len(head))
+    verdicts = []
+    for case, conns in cases:
+        a, b = runs.get(("rust", case, conns)), runs.get(("python", case, conns))
+        cells = []
+        for r in (a, b):
+            if r is None:
+                cells.append(f"{'(not run)':>45}")
+                continue
+            cells.append(f"{fmt(r['rps'], 8)}{fmt(r['p50_ms'], 8, 2)}{fmt(r['p99_ms'], 8, 2)}"
+                         f"{fmt(r['rss_max_mb'], 8)}{fmt(r['pss_max_mb'], 8)}{r['errors']:>5}")
+        rr = ratio(a and a["rps"], b and b["rps"])
+        r50 = ratio(a and a["p50_ms"], b and b["p50_ms"])
+        r99 = ratio(a and a["p99_ms"], b and b["p99_ms"])
+        rmem = ratio(a and a["rss_max_mb"], b and b["rss_max_mb"])
+        print(f"{case:<34}{conns:>5} | {cells[0]} | {cells[1]} | "
+              f"{fmt(rr, 7)}x{fmt(r50, 7, 3)}{fmt(r99, 7, 3)}{fmt(rmem, 7, 3)}")
+        verdicts.append((case, conns, rr, r99, rmem))
+
+    print()
+    print(f"{'targets (issue 6 item 7)':<48}{'req/s >= 20x':>16}{'p99 <= 1/10':>16}{'RSS <= 1/4':>16}")
+
+    def mark(v, ok):
+        return "-" if v is None else (f"{v:.3g} met" if ok(v) else f"{v:.3g} MISSED")
+
+    for case, conns, rr, r99, rmem in verdicts:
+        print(f"{case + ', ' + str(conns) + ' conns':<48}"
+              f"{mark(rr, lambda v: v >= TARGET_RPS):>16}{mark(r99, lambda v: v <= TARGET_P99):>16}"
+              f"{mark(rmem, lambda v: v <= TARGET_MEM):>16}")
+
+    print()
+    for side, name in (("rust", "(a) ours"), ("python", "(b) Python")):
+        idle = [r for r in lines if r["kind"] == "idle" and r["side"] == side]
+        rs = [r for r in runs.values() if r["side"] == side]
+        parts = [f"{r['when']} {r['rss_mb']:.1f} MB RSS / {r['pss_mb']:.1f} MB PSS ({r['processes']} process"
+                 f"{'es' if r['processes'] > 1 else ''})" for r in idle]
+        if rs:
+            parts.append(f"max during the runs {max(r['rss_max_mb'] for r in rs):.1f} MB RSS / "
+                         f"{max(r['pss_max_mb'] for r in rs):.1f} MB PSS")
+        if parts:
+            print(f"{name} memory: " + "; ".join(parts))
+    for r in lines:
+        if r["kind"] == "rows":
+            verdict = "ok" if r["rows"] >= r["posted"] else "MISSING ROWS"
+            print(f"{'(a) ours' if r['side'] == 'rust' else '(b) Python'}: {r['rows']} templates created by the POST "
+                  f"runs in its database, {r['posted']} POSTs answered 2xx (warm-up included): {verdict}; "
+                  f"{r['flavor_lists']} flavor lists asked of the fake Nova for {r['rows'] + r['seeds']} creates")
+    for r in lines:
+        if r["kind"] == "seed":
+            print(f"{'(a) ours' if r['side'] == 'rust' else '(b) Python'}: GET /v2/node-group-templates lists "
+                  f"{r['listed']} templates ({r['bytes']} bytes); GET /v2/plugins {r['plugins_bytes']} bytes")
+
+
+if __name__ == "__main__":
+    main()
