@@ -1,0 +1,536 @@
+//! Project isolation and token revocation through `sahara-all` with Keystone authentication on the local test
+//! cloud (issue 6 item 4), with real users in real Keystone projects:
+//! - a user of project A cannot see, change or delete anything of project B's (node group and cluster
+//!   templates, data sources, job binaries (internal and Swift), job binary internals, job templates and a
+//!   cluster), neither by id nor with B's project in the URL, on v1.1 and v2; B's objects are unchanged
+//!   afterwards; a template B makes public A sees but can neither change nor delete — with Sahara 19's answers
+//!   (`NOT_FOUND` from the routes' `check_exists` or the database's project filter, `UPDATE_FAILED` /
+//!   `DELETION_FAILED` from `acl.check_tenant_for_update` / `_delete` for public objects, 401 `Token tenant !=
+//!   requested tenant` from `AuthValidator`);
+//! - a token revoked in Keystone stops working within `[keystone_authtoken] token_cache_time`.
+//!
+//! `sahara-all` is the binary cargo built beside this test (`cargo build -p sahara-all` first), or
+//! `SAHARA_TEST_SAHARA_ALL`. Everything is removed when a test ends, also when it fails.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// One user of the API: its token and project.
+struct User {
+    token: String,
+    project: String,
+    name: &'static str,
+}
+
+/// `sahara-all`'s base URL (`http://127.0.0.1:<port>`).
+struct Api {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// The version's root for `user`: `/v1.1/<project>` or `/v2`.
+    fn root(&self, version: &str, project: &str) -> String {
+        match version {
+            "v1.1" => format!("{}/v1.1/{project}", self.url),
+            _ => format!("{}/v2", self.url),
+        }
+    }
+
+    async fn call(&self, user: &User, method: Method, url: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .header("X-Auth-Token", &user.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// A call that must succeed (2xx); answers the body.
+    async fn ok(&self, user: &User, method: Method, url: &str, body: Option<Value>) -> Value {
+        let (status, body_back) = self.call(user, method.clone(), url, body.clone()).await;
+        assert!(
+            (200..300).contains(&status),
+            "{} {method} {url} {body:?}: {status} {body_back}",
+            user.name
+        );
+        body_back
+    }
+}
+
+/// One object of B's: where it is and how it is changed.
+struct Object {
+    /// The collection (`node-group-templates`, ...).
+    collection: &'static str,
+    /// The key of the list (`node_group_templates`, ...).
+    list_key: &'static str,
+    id: String,
+    /// The update's method and body.
+    update: (Method, Value),
+    /// Sahara's status for A's update: 404 where the route checks that the object exists (`check_exists`),
+    /// 400 where only the database does (job binaries: `NotFoundException` is then a `bad_request`).
+    update_status: u16,
+}
+
+/// Makes one object of each kind as B; answers them.
+async fn make_objects(api: &Api, b: &User, version: &str, image_id: &str, network_id: &str) -> Vec<Object> {
+    let root = api.root(version, &b.project);
+    let v1 = version == "v1.1";
+    let vkey = if v1 { "hadoop_version" } else { "plugin_version" };
+    let patch_or_put = |put_in_v1: bool| if v1 && put_in_v1 { Method::PUT } else { Method::PATCH };
+    let tag = sahara_tests::unique_id();
+    let tag = &tag[..8];
+    let mut objects = Vec::new();
+
+    let ngt = api
+        .ok(
+            b,
+            Method::POST,
+            &format!("{root}/node-group-templates"),
+            Some(
+                json!({"name": format!("ngt-{tag}"), "plugin_name": "fake", vkey: "0.1", "flavor_id": "42",
+                        "node_processes": ["datanode", "tasktracker", "namenode", "jobtracker"]}),
+            ),
+        )
+        .await["node_group_template"]["id"]
+        .as_str()
+        .expect("ngt id")
+        .to_string();
+    objects.push(Object {
+        collection: "node-group-templates",
+        list_key: "node_group_templates",
+        id: ngt.clone(),
+        update: (patch_or_put(true), json!({"description": "changed by A"})),
+        update_status: 404,
+    });
+    let ct = api
+        .ok(
+            b,
+            Method::POST,
+            &format!("{root}/cluster-templates"),
+            Some(json!({"name": format!("ct-{tag}"), "plugin_name": "fake", vkey: "0.1",
+                        "node_groups": [{"name": "all", "node_group_template_id": ngt, "count": 1}]})),
+        )
+        .await["cluster_template"]["id"]
+        .as_str()
+        .expect("ct id")
+        .to_string();
+    objects.push(Object {
+        collection: "cluster-templates",
+        list_key: "cluster_templates",
+        id: ct.clone(),
+        update: (patch_or_put(true), json!({"description": "changed by A"})),
+        update_status: 404,
+    });
+    let ds = api
+        .ok(
+            b,
+            Method::POST,
+            &format!("{root}/data-sources"),
+            Some(json!({"name": format!("ds-{tag}"), "type": "hdfs", "url": "hdfs://namenode/input"})),
+        )
+        .await["data_source"]["id"]
+        .as_str()
+        .expect("ds id")
+        .to_string();
+    objects.push(Object {
+        collection: "data-sources",
+        list_key: "data_sources",
+        id: ds,
+        update: (patch_or_put(true), json!({"description": "changed by A"})),
+        update_status: 404,
+    });
+    let swift = api
+        .ok(
+            b,
+            Method::POST,
+            &format!("{root}/job-binaries"),
+            Some(
+                json!({"name": format!("swift-{tag}.pig"), "url": "swift://container/script.pig",
+                        "extra": {"user": "someone", "password": "secret"}}),
+            ),
+        )
+        .await["job_binary"]["id"]
+        .as_str()
+        .expect("jb id")
+        .to_string();
+    objects.push(Object {
+        collection: "job-binaries",
+        list_key: "binaries",
+        id: swift.clone(),
+        update: (patch_or_put(true), json!({"description": "changed by A"})),
+        update_status: 400,
+    });
+    if v1 {
+        let resp = api
+            .http
+            .put(format!("{root}/job-binary-internals/internal-{tag}.pig"))
+            .header("X-Auth-Token", &b.token)
+            .header("Content-Type", "application/octet-stream")
+            .body("A = load 'x';")
+            .send()
+            .await
+            .expect("job binary internal");
+        assert_eq!(resp.status().as_u16(), 202, "job binary internal");
+        let jbi: Value = resp.json().await.expect("jbi json");
+        let jbi = jbi["job_binary_internal"]["id"].as_str().expect("jbi id").to_string();
+        objects.push(Object {
+            collection: "job-binary-internals",
+            list_key: "binaries",
+            id: jbi.clone(),
+            update: (Method::PATCH, json!({"name": format!("renamed-{tag}.pig")})),
+            update_status: 404,
+        });
+        let internal = api
+            .ok(
+                b,
+                Method::POST,
+                &format!("{root}/job-binaries"),
+                Some(json!({"name": format!("internal-{tag}.pig"), "url": format!("internal-db://{jbi}")})),
+            )
+            .await["job_binary"]["id"]
+            .as_str()
+            .expect("jb id")
+            .to_string();
+        objects.push(Object {
+            collection: "job-binaries",
+            list_key: "binaries",
+            id: internal,
+            update: (Method::PUT, json!({"description": "changed by A"})),
+            update_status: 400,
+        });
+    }
+    let (jobs, job_key, jobs_key) = if v1 {
+        ("jobs", "job", "jobs")
+    } else {
+        ("job-templates", "job_template", "job_templates")
+    };
+    let job = api
+        .ok(
+            b,
+            Method::POST,
+            &format!("{root}/{jobs}"),
+            Some(json!({"name": format!("job-{tag}"), "type": "Pig", "mains": [swift]})),
+        )
+        .await[job_key]["id"]
+        .as_str()
+        .expect("job id")
+        .to_string();
+    objects.push(Object {
+        collection: jobs,
+        list_key: jobs_key,
+        id: job,
+        update: (Method::PATCH, json!({"description": "changed by A"})),
+        update_status: 404,
+    });
+    let cluster = api
+        .ok(
+            b,
+            Method::POST,
+            &format!("{root}/clusters"),
+            Some(
+                json!({"name": format!("cluster-{tag}"), "plugin_name": "fake", vkey: "0.1",
+                        "cluster_template_id": ct, "default_image_id": image_id,
+                        "neutron_management_network": network_id}),
+            ),
+        )
+        .await["cluster"]["id"]
+        .as_str()
+        .expect("cluster id")
+        .to_string();
+    objects.push(Object {
+        collection: "clusters",
+        list_key: "clusters",
+        id: cluster,
+        update: (Method::PATCH, json!({"description": "changed by A"})),
+        update_status: 404,
+    });
+    objects
+}
+
+/// Sahara's error answer: `(code, error_name)`.
+fn error_of(status: u16, body: &Value) -> (u16, String) {
+    (status, body["error_name"].as_str().unwrap_or_default().to_string())
+}
+
+async fn isolation_on(api: &Api, a: &User, b: &User, version: &str, image_id: &str, network_id: &str) {
+    let objects = make_objects(api, b, version, image_id, network_id).await;
+    let b_root = api.root(version, &b.project);
+    let a_root = api.root(version, &a.project);
+    let mut before = Vec::new();
+    for o in &objects {
+        let got = api
+            .ok(b, Method::GET, &format!("{b_root}/{}/{}", o.collection, o.id), None)
+            .await;
+        before.push(got);
+    }
+
+    for o in &objects {
+        let what = format!("{version} {} {}", o.collection, o.id);
+        // A's list holds none of B's.
+        let list = api
+            .ok(a, Method::GET, &format!("{a_root}/{}", o.collection), None)
+            .await;
+        let items = list[o.list_key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{what}: list {list}"));
+        assert!(
+            items.iter().all(|i| i["id"] != o.id.as_str()),
+            "{what}: A's list shows B's object: {list}"
+        );
+        // Nor by id, change or delete: Sahara's 404 NOT_FOUND.
+        let url = format!("{a_root}/{}/{}", o.collection, o.id);
+        let (status, body) = api.call(a, Method::GET, &url, None).await;
+        assert_eq!(error_of(status, &body), (404, "NOT_FOUND".into()), "{what} GET: {body}");
+        let (status, body) = api.call(a, o.update.0.clone(), &url, Some(o.update.1.clone())).await;
+        assert_eq!(
+            error_of(status, &body),
+            (o.update_status, "NOT_FOUND".into()),
+            "{what} update: {body}"
+        );
+        let (status, body) = api.call(a, Method::DELETE, &url, None).await;
+        assert_eq!(
+            error_of(status, &body),
+            (404, "NOT_FOUND".into()),
+            "{what} DELETE: {body}"
+        );
+        // B's project in the path: the auth validator's 401 (v2 takes a project in the path too).
+        let foreign = format!("{}/{}/{}/{}", api.url, version, b.project, o.collection);
+        for (method, url) in [
+            (Method::GET, foreign.clone()),
+            (Method::GET, format!("{foreign}/{}", o.id)),
+            (o.update.0.clone(), format!("{foreign}/{}", o.id)),
+            (Method::DELETE, format!("{foreign}/{}", o.id)),
+        ] {
+            let (status, body) = api.call(a, method.clone(), &url, Some(o.update.1.clone())).await;
+            assert_eq!(status, 401, "{what}: {method} {url}: {body}");
+            assert!(
+                body.to_string().contains("Token tenant != requested tenant"),
+                "{what}: {method} {url}: {body}"
+            );
+        }
+    }
+
+    // B's objects are unchanged.
+    for (o, was) in objects.iter().zip(&before) {
+        let now = api
+            .ok(b, Method::GET, &format!("{b_root}/{}/{}", o.collection, o.id), None)
+            .await;
+        assert_eq!(&now, was, "{version} {} {} changed", o.collection, o.id);
+    }
+
+    // A public template (a new one: the first is in use by the cluster, and Sahara refuses to change a template
+    // an existing cluster uses): A sees it (list and by id) but can neither change nor delete it.
+    let vkey = if version == "v1.1" {
+        "hadoop_version"
+    } else {
+        "plugin_version"
+    };
+    let made = api
+        .ok(
+            b,
+            Method::POST,
+            &format!("{b_root}/node-group-templates"),
+            Some(
+                json!({"name": format!("public-{}", &sahara_tests::unique_id()[..8]), "plugin_name": "fake",
+                        vkey: "0.1", "flavor_id": "42", "node_processes": ["datanode"]}),
+            ),
+        )
+        .await;
+    let ngt = &Object {
+        collection: "node-group-templates",
+        list_key: "node_group_templates",
+        id: made["node_group_template"]["id"].as_str().expect("ngt id").to_string(),
+        update: (objects[0].update.0.clone(), objects[0].update.1.clone()),
+        update_status: 404,
+    };
+    api.ok(
+        b,
+        ngt.update.0.clone(),
+        &format!("{b_root}/{}/{}", ngt.collection, ngt.id),
+        Some(json!({"is_public": true})),
+    )
+    .await;
+    let shown = api
+        .ok(b, Method::GET, &format!("{b_root}/{}/{}", ngt.collection, ngt.id), None)
+        .await;
+    let list = api
+        .ok(a, Method::GET, &format!("{a_root}/{}", ngt.collection), None)
+        .await;
+    assert!(
+        list[ngt.list_key]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|i| i["id"] == ngt.id.as_str())),
+        "{version}: A does not see B's public template: {list}"
+    );
+    let url = format!("{a_root}/{}/{}", ngt.collection, ngt.id);
+    let seen = api.ok(a, Method::GET, &url, None).await;
+    assert_eq!(seen, shown, "{version}: A sees B's public template otherwise");
+    let (status, body) = api
+        .call(a, ngt.update.0.clone(), &url, Some(ngt.update.1.clone()))
+        .await;
+    assert_eq!(
+        error_of(status, &body),
+        (400, "UPDATE_FAILED".into()),
+        "{version} public update: {body}"
+    );
+    assert!(
+        body["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("could not be updated because it wasn't created in this tenant")),
+        "{body}"
+    );
+    let (status, body) = api.call(a, Method::DELETE, &url, None).await;
+    assert_eq!(
+        error_of(status, &body),
+        (400, "DELETION_FAILED".into()),
+        "{version} public delete: {body}"
+    );
+    assert!(
+        body["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("could not be deleted because it wasn't created in this tenant")),
+        "{body}"
+    );
+    let after = api
+        .ok(b, Method::GET, &format!("{b_root}/{}/{}", ngt.collection, ngt.id), None)
+        .await;
+    assert_eq!(after, shown, "{version}: B's public template changed");
+}
+
+async fn user(stack: &Stack, account: &Account, name: &'static str) -> User {
+    let token = stack
+        .keystone
+        .password_token(&account.credentials())
+        .await
+        .expect("user token");
+    User {
+        token: token.id,
+        project: account.project_id.clone(),
+        name,
+    }
+}
+
+fn api(stack: &Stack) -> Api {
+    Api {
+        url: stack.running.data_processing_url.clone(),
+        http: http(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_cannot_see_change_or_delete_another_projects_objects() {
+    init_tracing();
+    let began = Instant::now();
+    let mut stack = Stack::start("isolation", |conf| conf).await;
+    let accounts = make_accounts(
+        &stack.admin,
+        &stack.prefix.to_string(),
+        &[("alice", "member"), ("bob", "member")],
+    )
+    .await;
+    let a = user(&stack, &accounts[0], "A").await;
+    let b = user(&stack, &accounts[1], "B").await;
+    let api = api(&stack);
+    // The fake plugin's image, registered with Sahara in the simulator's Glance.
+    let images = api.ok(&b, Method::GET, &format!("{}/v2/images", api.url), None).await;
+    let image_id = images["images"]
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["name"] == "sahara-fake-0.1"))
+        .and_then(|i| i["id"].as_str())
+        .unwrap_or_else(|| panic!("no sahara-fake-0.1 image: {images}"))
+        .to_string();
+    // B's network in the simulator's Neutron, for the cluster's management network.
+    let network = api
+        .ok(
+            &b,
+            Method::POST,
+            &format!("{}/network/v2.0/networks", stack.running.simulator_url),
+            Some(json!({"network": {"name": "b-net"}})),
+        )
+        .await;
+    let network_id = network["network"]["id"].as_str().expect("network id").to_string();
+    for version in ["v1.1", "v2"] {
+        isolation_on(&api, &a, &b, version, &image_id, &network_id).await;
+    }
+    stack.stop_sahara();
+    eprintln!("isolation checked in {:.1} s", began.elapsed().as_secs_f64());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_stops_working_within_the_token_cache_time() {
+    const CACHE: u64 = 2;
+    init_tracing();
+    let mut stack = Stack::start("revocation", |conf| {
+        conf.replacen(
+            "[keystone_authtoken]\n",
+            &format!("[keystone_authtoken]\ntoken_cache_time = {CACHE}\n"),
+            1,
+        )
+    })
+    .await;
+    let accounts = make_accounts(&stack.admin, &stack.prefix.to_string(), &[("carol", "member")]).await;
+    let carol = user(&stack, &accounts[0], "carol").await;
+    let api = api(&stack);
+    let plugins = format!("{}/v2/plugins", api.url);
+    api.ok(&carol, Method::GET, &plugins, None).await;
+
+    // Revoke it in Keystone (the admin revokes another user's token: DELETE /v3/auth/tokens).
+    let resp = http()
+        .delete(format!("{}/v3/auth/tokens", stack.running.keystone_url))
+        .header("X-Auth-Token", &stack.admin_token)
+        .header("X-Subject-Token", &carol.token)
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(resp.status().as_u16(), 204, "revocation: {:?}", resp.text().await);
+    let revoked = Instant::now();
+
+    // Cached, it may still work for up to token_cache_time; then 401. Keystone itself may take a moment to
+    // refuse a revoked token (its revocation events are read per request, with second-resolution times).
+    let bound = Duration::from_secs(CACHE) + Duration::from_secs(3);
+    let refused_after = loop {
+        let resp = api
+            .http
+            .get(&plugins)
+            .header("X-Auth-Token", &carol.token)
+            .send()
+            .await
+            .expect("plugins");
+        match resp.status().as_u16() {
+            200 => {}
+            401 => {
+                let elapsed = revoked.elapsed();
+                assert!(
+                    resp.headers().contains_key("www-authenticate"),
+                    "401 without WWW-Authenticate"
+                );
+                break elapsed;
+            }
+            other => panic!("GET /v2/plugins with a revoked token: {other}"),
+        }
+        assert!(
+            revoked.elapsed() < bound,
+            "a revoked token still works {:?} after revocation",
+            revoked.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!(
+        "revoked token refused {:.2} s after revocation (token_cache_time {CACHE} s)",
+        refused_after.as_secs_f64()
+    );
+    // And it stays refused.
+    let (status, _) = api.call(&carol, Method::GET, &plugins, None).await;
+    assert_eq!(status, 401);
+    stack.stop_sahara();
+}
