@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod replay;
+
 use sahara_api::ApiState;
 use sahara_config::ConfigOpts;
 use sahara_model::conductor::ConductorClient;
