@@ -3,6 +3,108 @@
 //! conductor object the way the REST layer shows it, lists with Sahara's paging, `check_exists`, and the
 //! semantic validation of sahara/service/validations ([`checks`]).
 
+/// The axum handlers of one template kind for one API version: each builds a [`Call`] from the request and
+/// calls the kind's module-level `list`, `create`, `get`, `update`, `delete` and `export` (resolved where the
+/// macro is invoked).
+macro_rules! handlers {
+    ($version:expr, $list:ident, $create:ident, $get:ident, $update:ident, $delete:ident, $export:ident) => {
+        async fn $list(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+            list(
+                &Call {
+                    state: &state,
+                    ctx: &ctx,
+                },
+                &args,
+                $version,
+            )
+            .await
+        }
+
+        async fn $create(State(state): State<ApiState>, Caller(ctx): Caller, args: Args, Data(data): Data) -> Reply {
+            create(
+                &Call {
+                    state: &state,
+                    ctx: &ctx,
+                },
+                data,
+                &args,
+                $version,
+            )
+            .await
+        }
+
+        async fn $get(State(state): State<ApiState>, Caller(ctx): Caller, Path(id): Path<String>, args: Args) -> Reply {
+            get(
+                &Call {
+                    state: &state,
+                    ctx: &ctx,
+                },
+                &id,
+                &args,
+                $version,
+            )
+            .await
+        }
+
+        async fn $update(
+            State(state): State<ApiState>,
+            Caller(ctx): Caller,
+            Path(id): Path<String>,
+            args: Args,
+            Data(data): Data,
+        ) -> Reply {
+            update(
+                &Call {
+                    state: &state,
+                    ctx: &ctx,
+                },
+                &id,
+                data,
+                &args,
+                $version,
+            )
+            .await
+        }
+
+        async fn $delete(
+            State(state): State<ApiState>,
+            Caller(ctx): Caller,
+            Path(id): Path<String>,
+            args: Args,
+        ) -> Reply {
+            delete(
+                &Call {
+                    state: &state,
+                    ctx: &ctx,
+                },
+                &id,
+                &args,
+                $version,
+            )
+            .await
+        }
+
+        async fn $export(
+            State(state): State<ApiState>,
+            Caller(ctx): Caller,
+            Path(id): Path<String>,
+            args: Args,
+        ) -> Response {
+            export(
+                &Call {
+                    state: &state,
+                    ctx: &ctx,
+                },
+                &id,
+                &args,
+                $version,
+            )
+            .await
+            .unwrap_or_else(IntoResponse::into_response)
+        }
+    };
+}
+
 pub mod checks;
 pub mod cluster;
 pub mod node_group;
