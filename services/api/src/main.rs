@@ -6,11 +6,12 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     sahara_service::run("sahara-api", |conf| async move {
+        let stop = shutdown_signal();
         let transport = sahara_rpc::Transport::rpc_from_conf(&conf)?;
         let conductor = sahara_model::conductor::ConductorClient::over_rpc(&transport);
         let state = sahara_api::ApiState::from_conf(&conf, conductor)?.with_engine(&transport);
         let listener = sahara_api::bind(&conf).await?;
-        let result = sahara_api::serve(listener, state, shutdown_signal()).await;
+        let result = sahara_api::serve(listener, state, stop).await;
         transport.shutdown().await;
         result
     })

@@ -7,13 +7,14 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> ExitCode {
     sahara_service::run("sahara-conductor", |conf| async move {
+        let stop = shutdown_signal();
         let conductor = sahara_conductor::Conductor::from_conf(&conf)?;
         conductor.store().wait_until_reachable().await?;
         let conductor = Arc::new(conductor);
         let transport = sahara_rpc::Transport::rpc_from_conf(&conf)?;
         let server_name = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
         let server = sahara_conductor::rpc::serve(&transport, conductor, &server_name).await?;
-        shutdown_signal().await;
+        stop.await;
         server.stop().await;
         transport.shutdown().await;
         Ok(())
