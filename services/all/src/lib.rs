@@ -1,8 +1,7 @@
 //! `sahara-all`: every Sahara service in one process, talking over the in-process
 //! transport (`fake://`) unless `transport_url` names a broker, on SQLite unless
-//! `[database] connection` names another database. Today it runs the conductor (served on
-//! the `sahara-conductor` topic of its transport) and the API; the engine joins it with
-//! its issue.
+//! `[database] connection` names another database. It runs the conductor (served on the
+//! `sahara-conductor` topic of its transport), the engine (on `sahara-ops`) and the API.
 
 use sahara_conductor::{Conductor, ConductorSettings, store::Store};
 use sahara_config::{ConfigOpts, DatabaseOpts, MessagingOpts};
@@ -66,9 +65,13 @@ pub async fn run(
     let conductor_server = sahara_conductor::rpc::serve(&transport, conductor, "sahara-all").await?;
     tracing::info!(topic = sahara_conductor::rpc::TOPIC, "sahara-all: conductor serving");
     let conductor_client = sahara_model::conductor::ConductorClient::over_rpc(&transport);
+    let engine = sahara_engine::Engine::from_conf(&conf, conductor_client.clone(), &transport)?;
+    let engine_server = sahara_engine::rpc::serve(&transport, engine, &uuid::Uuid::new_v4().to_string()).await?;
+    tracing::info!(topic = sahara_engine::rpc::TOPIC, "sahara-all: engine serving");
     let state = sahara_api::ApiState::from_conf(&conf, conductor_client)?.with_engine(&transport);
     let listener = sahara_api::bind(&conf).await?;
     let result = sahara_api::serve(listener, state, shutdown).await;
+    engine_server.stop().await;
     conductor_server.stop().await;
     transport.shutdown().await;
     tracing::info!("sahara-all stopped");

@@ -7,8 +7,15 @@ use serde_json::{Map, Value};
 
 type JsonMap = Map<String, Value>;
 
-/// Cluster columns never returned to clients.
-pub const CLUSTER_HIDDEN: &[&str] = &["management_private_key", "extra", "rollback_info", "sahara_info"];
+/// Cluster columns never returned to clients. `trust_id` is ours: Sahara 19 shows it, but a trust id is a
+/// credential's handle and secrets never leave the service here.
+pub const CLUSTER_HIDDEN: &[&str] = &[
+    "management_private_key",
+    "extra",
+    "rollback_info",
+    "sahara_info",
+    "trust_id",
+];
 /// Node group columns never returned (inside clusters and cluster templates).
 pub const NODE_GROUP_HIDDEN: &[&str] = &[
     "tenant_id",

@@ -29,6 +29,13 @@ pub enum ConductorCallError {
     Failed(String),
 }
 
+impl ConductorCallError {
+    /// Whether the conductor answered `NotFoundException` (the row is gone).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ConductorCallError::Sahara(SaharaError::NotFound(_)))
+    }
+}
+
 /// A future of a conductor call.
 pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, ConductorCallError>> + Send + 'a>>;
 

@@ -10,7 +10,7 @@ use sahara_testcloud::lifecycle::files::sahara_conf;
 use sahara_testcloud::naming::Prefix;
 use sahara_testcloud::services::identity::{Identity, Named, Token};
 use sahara_testcloud::services::{self, RunningServices, ServicesConfig};
-use sahara_testcloud::sim::{ApiState, Cloud, CloudConfig, KeystoneValidator, ServiceAccount};
+use sahara_testcloud::sim::{Cloud, CloudConfig};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -360,20 +360,13 @@ impl Stack {
         let mut cc = CloudConfig::new(dir.path().join("sim"), prefix, running.admin.project_id.clone());
         cc.compute_hosts = 1;
         let cloud = Cloud::start(cc, fabric.clone()).await.expect("simulator start");
-        let validator = KeystoneValidator::new(ServiceAccount {
-            auth_url: running.keystone_url.clone(),
-            username: running.admin.username.clone(),
-            password: running.admin.password.clone(),
-            project_name: running.admin.project_name.clone(),
-            user_domain_name: running.admin.user_domain_name.clone(),
-            project_domain_name: running.admin.project_domain_name.clone(),
-        });
-        let app = sahara_testcloud::sim::app(ApiState::new(cloud.clone(), Arc::new(validator)), axum::Router::new());
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", running.ports.simulator))
+        // Nova, Neutron, Glance, Cinder and Heat, on 127.0.0.1 and on the external network (wait conditions).
+        let (app, listeners) = sahara_testcloud::lifecycle::simulator_app(&running, &cloud, prefix)
             .await
-            .expect("bind simulator");
+            .expect("simulator app");
+        let [local, outside] = listeners;
         let simulator = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let _ = tokio::join!(axum::serve(local, app.clone()), axum::serve(outside, app));
         });
 
         // Keystone: the catalog as devstack registers Sahara.

@@ -250,23 +250,14 @@ fn remove_leftovers(options: &Options, prefix: Prefix) -> Result<()> {
     Ok(())
 }
 
-/// Runs the cloud of `options.state_dir` in this process until SIGTERM or SIGINT (see the
-/// module documentation). The fabric and services stay when it ends: [`down`] removes
-/// them, the next [`up`] reuses or cleans them.
-#[tracing::instrument(name = "testcloud_serve", skip_all, fields(state_dir = %options.state_dir.display()))]
-pub async fn serve(options: &Options) -> Result<()> {
-    let began = Instant::now();
-    create_dir(&options.state_dir, 0o755)?;
-    let prefix = options.prefix()?;
-    let config = ServicesConfig {
-        data_processing_port: options.data_processing_port,
-        ..ServicesConfig::from_env(&options.state_dir, prefix)?
-    };
-    let running = services::start(&config).await?;
-    let fabric = Arc::new(LinuxFabric::new(prefix, options.state_dir.join("fabric"))?);
-    let mut cloud_config = CloudConfig::new(options.state_dir.join("sim"), prefix, running.admin.project_id.clone());
-    cloud_config.compute_hosts = options.compute_hosts;
-    let cloud = Cloud::start(cloud_config, fabric).await?;
+/// The simulator's app (Nova, Neutron, Glance, Cinder and Heat, every token validated
+/// against the cloud's Keystone) and its two listeners: 127.0.0.1 for the host and the
+/// external network's host address, where instances reach Heat's wait conditions.
+pub async fn simulator_app(
+    running: &services::RunningServices,
+    cloud: &Cloud,
+    prefix: Prefix,
+) -> Result<(axum::Router, [tokio::net::TcpListener; 2])> {
     let external = cloud
         .external()
         .ok_or_else(|| LifecycleError::Config("the simulator made no external network".into()))?;
@@ -293,6 +284,30 @@ pub async fn serve(options: &Options) -> Result<()> {
     let outside = tokio::net::TcpListener::bind((external.host_ip, port))
         .await
         .map_err(io(format!("binding {}:{port}", external.host_ip)))?;
+    Ok((app, [local, outside]))
+}
+
+/// Runs the cloud of `options.state_dir` in this process until SIGTERM or SIGINT (see the
+/// module documentation). The fabric and services stay when it ends: [`down`] removes
+/// them, the next [`up`] reuses or cleans them.
+#[tracing::instrument(name = "testcloud_serve", skip_all, fields(state_dir = %options.state_dir.display()))]
+pub async fn serve(options: &Options) -> Result<()> {
+    let began = Instant::now();
+    create_dir(&options.state_dir, 0o755)?;
+    let prefix = options.prefix()?;
+    let config = ServicesConfig {
+        data_processing_port: options.data_processing_port,
+        ..ServicesConfig::from_env(&options.state_dir, prefix)?
+    };
+    let running = services::start(&config).await?;
+    let fabric = Arc::new(LinuxFabric::new(prefix, options.state_dir.join("fabric"))?);
+    let mut cloud_config = CloudConfig::new(options.state_dir.join("sim"), prefix, running.admin.project_id.clone());
+    cloud_config.compute_hosts = options.compute_hosts;
+    let cloud = Cloud::start(cloud_config, fabric).await?;
+    let (app, [local, outside]) = simulator_app(&running, &cloud, prefix).await?;
+    let external = cloud
+        .external()
+        .ok_or_else(|| LifecycleError::Config("the simulator made no external network".into()))?;
 
     let info = CloudInfo {
         prefix: prefix.to_string(),

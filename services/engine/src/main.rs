@@ -1,0 +1,23 @@
+//! `sahara-engine`: serves `sahara-ops`, building, scaling and deleting clusters.
+
+use sahara_service::shutdown_signal;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    sahara_service::run("sahara-engine", |conf| async move {
+        let stop = shutdown_signal();
+        let transport = sahara_rpc::Transport::rpc_from_conf(&conf)?;
+        let notifications = sahara_rpc::Transport::notification_from_conf(&conf)?;
+        let conductor = sahara_model::conductor::ConductorClient::over_rpc(&transport);
+        let engine = sahara_engine::Engine::from_conf(&conf, conductor, &notifications)?;
+        let server_name = uuid::Uuid::new_v4().to_string();
+        let server = sahara_engine::rpc::serve(&transport, engine, &server_name).await?;
+        stop.await;
+        server.stop().await;
+        transport.shutdown().await;
+        notifications.shutdown().await;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,746 @@
+//! The engine on the local test cloud (issue 7): a user creates node group and cluster templates and a
+//! fake-plugin cluster through `sahara-all`'s API with a real Keystone token; the engine builds it through
+//! Heat (servers are namespaces with sshd), reaches every instance over SSH on the configured access path,
+//! and the cluster goes through Sahara's statuses to Active with its provision steps recorded. Then it is
+//! scaled up and down and deleted, leaving nothing behind in the cloud (stack, servers, ports, floating IPs,
+//! the cluster's trust).
+//!
+//! `sahara-all` is the binary cargo built beside this test (`cargo build -p sahara-all` first), or
+//! `SAHARA_TEST_SAHARA_ALL`. Everything is removed when a test ends, also when it fails.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// How long a build, scale or delete may take here (the fabric boots a server in well under a second;
+/// Sahara's own polls are 1 s for Heat and addresses, 5 s for SSH).
+const OPERATION_LIMIT: Duration = Duration::from_secs(90);
+
+/// A user of the cloud and of the API.
+struct User {
+    token: String,
+    project: String,
+}
+
+/// The API and the simulator, with one user's token.
+struct Client {
+    http: reqwest::Client,
+    api: String,
+    sim: String,
+    user: User,
+}
+
+impl Client {
+    async fn call(&self, method: Method, url: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .header("X-Auth-Token", &self.user.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    async fn ok(&self, method: Method, url: &str, body: Option<Value>) -> Value {
+        let (status, back) = self.call(method.clone(), url, body.clone()).await;
+        assert!((200..300).contains(&status), "{method} {url} {body:?}: {status} {back}");
+        back
+    }
+
+    fn v2(&self, path: &str) -> String {
+        format!("{}/v2/{path}", self.api)
+    }
+
+    fn neutron(&self, path: &str) -> String {
+        format!("{}/network/v2.0/{path}", self.sim)
+    }
+}
+
+/// A private network with subnet `cidr`, routed to the external network; answers (network, router, pool).
+async fn network(c: &Client, name: &str, cidr: &str) -> (String, String, String) {
+    let pool = c
+        .ok(Method::GET, &c.neutron("networks?router:external=True"), None)
+        .await["networks"][0]["id"]
+        .as_str()
+        .expect("external network")
+        .to_string();
+    let net = c
+        .ok(
+            Method::POST,
+            &c.neutron("networks"),
+            Some(json!({"network": {"name": name}})),
+        )
+        .await["network"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subnet = c
+        .ok(
+            Method::POST,
+            &c.neutron("subnets"),
+            Some(
+                json!({"subnet": {"name": format!("{name}-subnet"), "network_id": net, "ip_version": 4,
+                                    "cidr": cidr}}),
+            ),
+        )
+        .await["subnet"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let router = c
+        .ok(
+            Method::POST,
+            &c.neutron("routers"),
+            Some(json!({"router": {"name": format!("{name}-router"),
+                                    "external_gateway_info": {"network_id": pool}}})),
+        )
+        .await["router"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.ok(
+        Method::PUT,
+        &c.neutron(&format!("routers/{router}/add_router_interface")),
+        Some(json!({"subnet_id": subnet})),
+    )
+    .await;
+    (net, router, pool)
+}
+
+/// Polls the cluster until `done` says so (or it is gone: `None`), printing each new status and each
+/// provision step as it completes.
+async fn follow(
+    c: &Client,
+    id: &str,
+    seen_steps: &mut std::collections::BTreeSet<String>,
+    done: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let deadline = Instant::now() + OPERATION_LIMIT;
+    let mut last_status = String::new();
+    loop {
+        let (status, body) = c
+            .call(Method::GET, &c.v2(&format!("clusters/{id}?show_progress=true")), None)
+            .await;
+        if status == 404 {
+            eprintln!("  cluster {id} is gone");
+            return None;
+        }
+        assert_eq!(status, 200, "{body}");
+        let cluster = &body["cluster"];
+        let s = cluster["status"].as_str().unwrap_or_default().to_string();
+        if s != last_status {
+            eprintln!("  status {s} {}", cluster["status_description"]);
+            last_status = s;
+        }
+        for step in cluster["provision_progress"].as_array().into_iter().flatten() {
+            let step_id = step["id"].as_str().unwrap_or_default().to_string();
+            if step["successful"].is_boolean() && seen_steps.insert(step_id) {
+                eprintln!(
+                    "    step {} / {} ({} events): successful {}",
+                    step["step_type"], step["step_name"], step["total"], step["successful"]
+                );
+            }
+        }
+        if done(cluster) {
+            return Some(cluster.clone());
+        }
+        if Instant::now() >= deadline {
+            eprintln!("cluster {id} stuck after {OPERATION_LIMIT:?}");
+            return Some(cluster.clone());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {
+    move |c| c["status"] == s || c["status"] == "Error"
+}
+
+fn instance_count(cluster: &Value) -> usize {
+    cluster["node_groups"]
+        .as_array()
+        .map(|ngs| {
+            ngs.iter()
+                .map(|ng| ng["instances"].as_array().map_or(0, Vec::len))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// A cloud with `sahara-all`, demo's client, demo's routed network and the fake plugin's image.
+struct Scenario {
+    stack: Stack,
+    c: Client,
+    net: String,
+    router: String,
+    pool: String,
+    image: String,
+    began: Instant,
+}
+
+/// `conf` with the `key = value` lines of `defaults` set in `[DEFAULT]`: replacing the line of the same key
+/// there, else added at the top of the section.
+fn set_defaults(conf: &str, defaults: &str) -> String {
+    let mut lines: Vec<String> = conf.lines().map(str::to_string).collect();
+    let start = lines.iter().position(|l| l.trim() == "[DEFAULT]").expect("[DEFAULT]") + 1;
+    for line in defaults.lines().filter(|l| !l.trim().is_empty()) {
+        let key = |l: &str| l.split('=').next().unwrap_or_default().trim().to_string();
+        let end = lines[start..]
+            .iter()
+            .position(|l| l.trim_start().starts_with('['))
+            .map_or(lines.len(), |i| start + i);
+        match lines[start..end].iter().position(|l| key(l) == key(line)) {
+            Some(i) => lines[start + i] = line.to_string(),
+            None => lines.insert(start, line.to_string()),
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+/// How one node group template differs from the plain one.
+fn ngt(name: &str, processes: Value, extra: &Value) -> Value {
+    let mut t = json!({"name": name, "plugin_name": "fake", "plugin_version": "0.1", "flavor_id": "42",
+                       "node_processes": processes, "auto_security_group": true});
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        t[k] = v.clone();
+    }
+    t
+}
+
+impl Scenario {
+    /// Starts the cloud and `sahara-all` (its `[DEFAULT]` extended with `defaults`), makes demo's network
+    /// `cidr` routed to the external network.
+    async fn start(name: &str, defaults: &str, cidr: &str) -> Scenario {
+        Scenario::start_with(name, defaults, "", cidr).await
+    }
+
+    /// [`Scenario::start`] with more sections (`[timeouts]`, ...) at the end of the configuration.
+    async fn start_with(name: &str, defaults: &str, sections: &str, cidr: &str) -> Scenario {
+        init_tracing();
+        let began = Instant::now();
+        let stack = Stack::start(name, |conf| {
+            set_defaults(&conf, &format!("debug = true\n{defaults}")) + sections
+        })
+        .await;
+        let demo = stack
+            .keystone
+            .password_token(&stack.running.demo)
+            .await
+            .expect("demo token");
+        let c = Client {
+            http: http(),
+            api: stack.running.data_processing_url.clone(),
+            sim: stack.running.simulator_url.clone(),
+            user: User {
+                token: demo.id.clone(),
+                project: stack.running.demo.project_id.clone(),
+            },
+        };
+        let (net, router, pool) = network(&c, &format!("{name}-net"), cidr).await;
+        let images = c.ok(Method::GET, &c.v2("images"), None).await;
+        let image = images["images"]
+            .as_array()
+            .and_then(|l| l.iter().find(|i| i["name"] == "sahara-fake-0.1"))
+            .and_then(|i| i["id"].as_str())
+            .unwrap_or_else(|| panic!("no sahara-fake-0.1 image: {images}"))
+            .to_string();
+        Scenario {
+            stack,
+            c,
+            net,
+            router,
+            pool,
+            image,
+            began,
+        }
+    }
+
+    /// Templates master (1) and worker (`workers`), each changed by its `extra`, and a cluster of them;
+    /// answers the cluster's id.
+    async fn cluster(&self, master_extra: Value, worker_extra: Value, workers: u32) -> String {
+        let c = &self.c;
+        let master = c
+            .ok(
+                Method::POST,
+                &c.v2("node-group-templates"),
+                Some(ngt("master", json!(["namenode", "jobtracker"]), &master_extra)),
+            )
+            .await["node_group_template"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let worker = c
+            .ok(
+                Method::POST,
+                &c.v2("node-group-templates"),
+                Some(ngt("worker", json!(["datanode", "tasktracker"]), &worker_extra)),
+            )
+            .await["node_group_template"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let ct = c
+            .ok(
+                Method::POST,
+                &c.v2("cluster-templates"),
+                Some(
+                    json!({"name": "fake-ct", "plugin_name": "fake", "plugin_version": "0.1",
+                        "node_groups": [{"name": "master", "node_group_template_id": master, "count": 1},
+                                        {"name": "worker", "node_group_template_id": worker, "count": workers}]}),
+                ),
+            )
+            .await["cluster_template"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let cluster = c
+            .ok(
+                Method::POST,
+                &c.v2("clusters"),
+                Some(json!({"name": "demo", "plugin_name": "fake", "plugin_version": "0.1",
+                        "cluster_template_id": ct, "default_image_id": self.image,
+                        "neutron_management_network": self.net})),
+            )
+            .await;
+        cluster["cluster"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Follows the cluster to Active and checks its provision steps; answers it.
+    async fn active(&self, id: &str, seen: &mut std::collections::BTreeSet<String>) -> Value {
+        eprintln!("building cluster {id}");
+        let built = follow(&self.c, id, seen, status_is("Active")).await.expect("cluster");
+        assert_eq!(built["status"], "Active", "{}\n{}", built, self.stack.log_tail(400_000));
+        let steps: Vec<&str> = built["provision_progress"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["step_name"].as_str())
+            .collect();
+        for expected in [
+            "Create Heat stack",
+            "Assign IPs",
+            "Wait for instance accessibility",
+            "Configure instances",
+        ] {
+            assert!(steps.contains(&expected), "step {expected} missing: {steps:?}");
+        }
+        assert!(
+            built["provision_progress"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["successful"] == true),
+            "{}",
+            built["provision_progress"]
+        );
+        eprintln!("Active after {:.1} s", self.began.elapsed().as_secs_f64());
+        built
+    }
+
+    /// Deletes the cluster and checks that nothing of it is left in the cloud.
+    async fn delete(&self, id: &str, seen: &mut std::collections::BTreeSet<String>) {
+        let c = &self.c;
+        c.ok(Method::DELETE, &c.v2(&format!("clusters/{id}")), None).await;
+        assert!(follow(c, id, seen, |_| false).await.is_none());
+        let servers = c
+            .ok(Method::GET, &format!("{}/compute/v2.1/servers", c.sim), None)
+            .await;
+        assert_eq!(servers["servers"].as_array().map(Vec::len), Some(0), "{servers}");
+        let fips = c.ok(Method::GET, &c.neutron("floatingips"), None).await;
+        assert_eq!(fips["floatingips"].as_array().map(Vec::len), Some(0), "{fips}");
+        let ports = c
+            .ok(
+                Method::GET,
+                &c.neutron(&format!("ports?device_owner=compute:nova&network_id={}", self.net)),
+                None,
+            )
+            .await;
+        assert_eq!(ports["ports"].as_array().map(Vec::len), Some(0), "{ports}");
+        let stacks = c
+            .ok(
+                Method::GET,
+                &format!("{}/heat-api/v1/{}/stacks", c.sim, c.user.project),
+                None,
+            )
+            .await;
+        assert_eq!(stacks["stacks"].as_array().map(Vec::len), Some(0), "{stacks}");
+        let trusts = self
+            .stack
+            .admin
+            .request(Method::GET, "OS-TRUST/trusts", None)
+            .await
+            .expect("trusts");
+        assert_eq!(trusts["trusts"].as_array().map(Vec::len), Some(0), "{trusts}");
+    }
+}
+
+fn instances(cluster: &Value) -> Vec<&Value> {
+    cluster["node_groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|ng| ng["instances"].as_array().into_iter().flatten())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fake_cluster_over_floating_ips_is_built_scaled_and_deleted() {
+    let s = Scenario::start("engine-fip", "use_floating_ips = true\n", "10.77.1.0/24").await;
+    let pool = json!({"floating_ip_pool": s.pool});
+    let id = s.cluster(pool.clone(), pool, 2).await;
+    let mut seen = std::collections::BTreeSet::new();
+    let built = s.active(&id, &mut seen).await;
+    let (c, stack, began) = (&s.c, &s.stack, s.began);
+    assert_eq!(instance_count(&built), 3);
+    for inst in instances(&built) {
+        assert_ne!(
+            inst["management_ip"], inst["internal_ip"],
+            "floating IPs are used: {inst}"
+        );
+    }
+
+    // Scale up: one more worker.
+    let worker_ng = built["node_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ng| ng["name"] == "worker")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.ok(
+        Method::PUT,
+        &c.v2(&format!("clusters/{id}")),
+        Some(json!({"resize_node_groups": [{"name": "worker", "count": 3}]})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let scaled = follow(c, &id, &mut seen, |c| c["status"] == "Active" && instance_count(c) == 4)
+        .await
+        .unwrap();
+    assert_eq!(scaled["status_description"], "", "{scaled}");
+    // Scale down: back to one worker, the highest-numbered go.
+    c.ok(
+        Method::PUT,
+        &c.v2(&format!("clusters/{id}")),
+        Some(json!({"resize_node_groups": [{"name": "worker", "count": 1}]})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let smaller = follow(c, &id, &mut seen, |c| c["status"] == "Active" && instance_count(c) == 2)
+        .await
+        .unwrap();
+    let names: Vec<&str> = smaller["node_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|ng| ng["instances"].as_array().unwrap())
+        .filter_map(|i| i["instance_name"].as_str())
+        .collect();
+    assert!(names.contains(&"demo-worker-0"), "{names:?}");
+    let _ = worker_ng;
+
+    // Delete: the cluster, its stack, servers, floating IPs and trust go.
+    assert!(
+        smaller.get("trust_id").is_none(),
+        "the trust id is not shown: {smaller}"
+    );
+    let trusts = stack
+        .admin
+        .request(Method::GET, "OS-TRUST/trusts", None)
+        .await
+        .expect("trusts");
+    assert_eq!(
+        trusts["trusts"].as_array().map(Vec::len),
+        Some(1),
+        "the cluster's trust: {trusts}"
+    );
+    assert_eq!(
+        trusts["trusts"][0]["trustor_user_id"],
+        stack.running.demo.user_id.as_str()
+    );
+    s.delete(&id, &mut seen).await;
+    eprintln!(
+        "cluster built, scaled and deleted in {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
+}
+
+/// The host's route to a private network through its router's external leg (a controller on the management
+/// network); removed when dropped.
+struct HostRoute(String);
+
+impl HostRoute {
+    fn add(cidr: &str, via: &str) -> HostRoute {
+        let routed = std::process::Command::new("ip")
+            .args(["-o", "route", "show", cidr])
+            .output()
+            .expect("ip route");
+        assert!(
+            routed.stdout.is_empty(),
+            "{cidr} is routed already: {}",
+            String::from_utf8_lossy(&routed.stdout)
+        );
+        let ok = std::process::Command::new("ip")
+            .args(["route", "add", cidr, "via", via])
+            .status()
+            .expect("ip route add");
+        assert!(ok.success(), "ip route add {cidr} via {via}");
+        HostRoute(cidr.to_string())
+    }
+}
+
+impl Drop for HostRoute {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["route", "del", &self.0])
+            .status();
+    }
+}
+
+/// Builds and deletes a two-node cluster whose instances have no floating IP; answers the built cluster.
+async fn build_and_delete(s: &Scenario, master_extra: Value, worker_extra: Value) -> Value {
+    let id = s.cluster(master_extra, worker_extra, 1).await;
+    let mut seen = std::collections::BTreeSet::new();
+    let built = s.active(&id, &mut seen).await;
+    s.delete(&id, &mut seen).await;
+    eprintln!("built and deleted in {:.1} s", s.began.elapsed().as_secs_f64());
+    built
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fake_cluster_over_fixed_ips_from_the_management_network() {
+    let cidr = "10.77.2.0/24";
+    let s = Scenario::start("engine-fixed", "use_floating_ips = false\n", cidr).await;
+    let router =
+        s.c.ok(Method::GET, &s.c.neutron(&format!("routers/{}", s.router)), None)
+            .await;
+    let gateway = router["router"]["external_gateway_info"]["external_fixed_ips"][0]["ip_address"]
+        .as_str()
+        .expect("router gateway")
+        .to_string();
+    let _route = HostRoute::add(cidr, &gateway);
+    let built = build_and_delete(&s, json!({}), json!({})).await;
+    for inst in instances(&built) {
+        assert_eq!(inst["management_ip"], inst["internal_ip"], "{inst}");
+        assert!(inst["internal_ip"].as_str().unwrap().starts_with("10.77.2."), "{inst}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fake_cluster_through_the_router_namespace() {
+    // Fixed IPs are not routed from the host: only `ip netns exec qrouter-<router> nc` reaches them.
+    let s = Scenario::start(
+        "engine-netns",
+        "use_floating_ips = false\nuse_namespaces = true\n",
+        "10.77.3.0/24",
+    )
+    .await;
+    let built = build_and_delete(&s, json!({}), json!({})).await;
+    for inst in instances(&built) {
+        assert_eq!(inst["management_ip"], inst["internal_ip"], "{inst}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fake_cluster_through_a_proxy_command_on_internal_ips() {
+    // Floating IPs exist, but the proxy command is told to use internal IPs; it logs every target.
+    let log = tempfile::NamedTempFile::new().expect("proxy log");
+    let log_path = log.path().display().to_string();
+    let defaults = format!(
+        "use_floating_ips = true\nproxy_command_use_internal_ip = true\n\
+         proxy_command = sh -c 'echo {{tenant_id}} {{network_id}} {{host}} {{port}} >> {log_path}; \
+         exec ip netns exec qrouter-{{router_id}} nc {{host}} {{port}}'\n"
+    );
+    let s = Scenario::start("engine-proxy", &defaults, "10.77.4.0/24").await;
+    let pool = json!({"floating_ip_pool": s.pool});
+    let built = build_and_delete(&s, pool.clone(), pool).await;
+    let lines = std::fs::read_to_string(log.path()).expect("proxy log");
+    for inst in instances(&built) {
+        assert_ne!(inst["management_ip"], inst["internal_ip"], "floating IPs exist: {inst}");
+        let expected = format!(
+            "{} {} {} 22",
+            s.c.user.project,
+            s.net,
+            inst["internal_ip"].as_str().unwrap()
+        );
+        assert!(
+            lines.lines().any(|l| l == expected),
+            "no `{expected}` in the proxy log:\n{lines}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fake_cluster_through_a_proxy_gateway() {
+    // Only the gateway (master) has a floating IP; the worker is reached through it (`nc` on the gateway).
+    let s = Scenario::start("engine-gw", "use_floating_ips = true\n", "10.77.5.0/24").await;
+    let gateway = json!({"floating_ip_pool": s.pool, "is_proxy_gateway": true});
+    let built = build_and_delete(&s, gateway, json!({})).await;
+    for ng in built["node_groups"].as_array().unwrap() {
+        for inst in ng["instances"].as_array().unwrap() {
+            if ng["name"] == "master" {
+                assert_ne!(inst["management_ip"], inst["internal_ip"], "{inst}");
+            } else {
+                assert_eq!(inst["management_ip"], inst["internal_ip"], "{inst}");
+            }
+        }
+    }
+}
+
+impl Scenario {
+    /// Injects a fault in the cloud (`POST /testcloud/v1/faults`, admin).
+    async fn fault(&self, fault: Value) {
+        let resp = self
+            .c
+            .http
+            .post(format!("{}/testcloud/v1/faults", self.c.sim))
+            .header("X-Auth-Token", &self.stack.admin_token)
+            .json(&json!({ "fault": fault }))
+            .send()
+            .await
+            .expect("fault");
+        assert_eq!(resp.status().as_u16(), 201, "{}", resp.text().await.unwrap_or_default());
+    }
+
+    /// A cluster named `name` of one master and `workers` workers (no floating IPs; the host reaches them
+    /// through the router's namespace).
+    async fn named_cluster(&self, name: &str, workers: u32) -> String {
+        let c = &self.c;
+        let ngt = |ng: &str, processes: Value| ngt(&format!("{name}-{ng}"), processes, &json!({}));
+        let mut ids = Vec::new();
+        for (ng, processes) in [
+            ("master", json!(["namenode", "jobtracker"])),
+            ("worker", json!(["datanode"])),
+        ] {
+            let t = c
+                .ok(Method::POST, &c.v2("node-group-templates"), Some(ngt(ng, processes)))
+                .await;
+            ids.push(t["node_group_template"]["id"].as_str().unwrap().to_string());
+        }
+        let ct = c
+            .ok(
+                Method::POST,
+                &c.v2("cluster-templates"),
+                Some(
+                    json!({"name": format!("{name}-ct"), "plugin_name": "fake", "plugin_version": "0.1",
+                        "node_groups": [{"name": "master", "node_group_template_id": ids[0], "count": 1},
+                                        {"name": "worker", "node_group_template_id": ids[1], "count": workers}]}),
+                ),
+            )
+            .await["cluster_template"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        c.ok(
+            Method::POST,
+            &c.v2("clusters"),
+            Some(json!({"name": name, "plugin_name": "fake", "plugin_version": "0.1",
+                        "cluster_template_id": ct, "default_image_id": self.image,
+                        "neutron_management_network": self.net})),
+        )
+        .await["cluster"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Nothing of the cluster called `name` is left in Nova or Heat.
+    async fn nothing_left_of(&self, name: &str) {
+        let c = &self.c;
+        let servers = c
+            .ok(Method::GET, &format!("{}/compute/v2.1/servers", c.sim), None)
+            .await;
+        let left: Vec<&Value> = servers["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["name"].as_str().is_some_and(|n| n.starts_with(&format!("{name}-"))))
+            .collect();
+        assert!(left.is_empty(), "servers of {name} left: {left:?}");
+        let stacks = c
+            .ok(
+                Method::GET,
+                &format!("{}/heat-api/v1/{}/stacks", c.sim, c.user.project),
+                None,
+            )
+            .await;
+        assert!(
+            !stacks["stacks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["stack_name"].as_str().is_some_and(|n| n.starts_with(name))),
+            "stack of {name} left: {stacks}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_end_as_sahara_ends_them() {
+    let s = Scenario::start_with(
+        "engine-fail",
+        // Without wait conditions, an unreachable instance does not hold the stack up: the engine's own
+        // wait for SSH is what times out.
+        "use_floating_ips = false\nuse_namespaces = true\nheat_enable_wait_condition = false\n",
+        "\n[timeouts]\nwait_until_accessible = 8\n",
+        "10.77.6.0/24",
+    )
+    .await;
+    let mut seen = std::collections::BTreeSet::new();
+    let failed = |c: &Value| c["status"] == "Error" || c["status"] == "Active";
+
+    // An instance that goes to ERROR fails the stack: the cluster ends in Error, its stack deleted.
+    s.fault(json!({"type": "server_error", "name": "^erra-worker", "count": 1}))
+        .await;
+    let id = s.named_cluster("erra", 1).await;
+    let c = follow(&s.c, &id, &mut seen, failed).await.unwrap();
+    assert_eq!(c["status"], "Error", "{c}");
+    let desc = c["status_description"].as_str().unwrap();
+    assert!(
+        desc.starts_with("Creating cluster failed for the following reason(s): Heat stack failed with status "),
+        "{desc}"
+    );
+    s.nothing_left_of("erra").await;
+
+    // A stack that times out in Heat: the same, with Heat's reason.
+    s.fault(json!({"type": "stack_timeout", "name": "^errb", "count": 1}))
+        .await;
+    let id = s.named_cluster("errb", 1).await;
+    let c = follow(&s.c, &id, &mut seen, failed).await.unwrap();
+    assert_eq!(c["status"], "Error", "{c}");
+    let desc = c["status_description"].as_str().unwrap();
+    assert!(
+        desc.contains("Heat stack failed with status ") && desc.contains("timed out"),
+        "{desc}"
+    );
+    s.nothing_left_of("errb").await;
+
+    // An instance nobody answers on: waiting for it times out (`[timeouts] wait_until_accessible`).
+    s.fault(json!({"type": "unreachable", "name": "^errc-worker", "count": 1}))
+        .await;
+    let id = s.named_cluster("errc", 1).await;
+    let c = follow(&s.c, &id, &mut seen, failed).await.unwrap();
+    assert_eq!(c["status"], "Error", "{c}");
+    assert_eq!(
+        c["status_description"],
+        "Creating cluster failed for the following reason(s): 'Wait for instance accessibility' timed out after 8 second(s)",
+        "{c}"
+    );
+    let wait_step = c["provision_progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["step_name"] == "Wait for instance accessibility")
+        .expect("the wait step");
+    assert_eq!(wait_step["successful"], false, "{wait_step}");
+    s.nothing_left_of("errc").await;
+}
