@@ -744,3 +744,148 @@ async fn failures_end_as_sahara_ends_them() {
     assert_eq!(wait_step["successful"], false, "{wait_step}");
     s.nothing_left_of("errc").await;
 }
+
+/// A RabbitMQ virtual host of the test's own (the services' topics are fixed names, so a vhost keeps them
+/// apart from every other test sharing the broker); deleted when dropped.
+struct Vhost(String);
+
+impl Vhost {
+    fn new() -> Vhost {
+        let name = format!("test_engines_{}", &sahara_tests::unique_id()[..12]);
+        let ok = |args: &[&str]| {
+            let out = std::process::Command::new("rabbitmqctl")
+                .args(args)
+                .output()
+                .expect("rabbitmqctl");
+            assert!(
+                out.status.success(),
+                "rabbitmqctl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        ok(&["add_vhost", &name]);
+        ok(&["set_permissions", "-p", &name, "guest", ".*", ".*", ".*"]);
+        Vhost(name)
+    }
+
+    fn url(&self) -> String {
+        format!("rabbit://guest:guest@127.0.0.1:5672/{}", self.0)
+    }
+}
+
+impl Drop for Vhost {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("rabbitmqctl")
+            .args(["delete_vhost", &self.0])
+            .output();
+    }
+}
+
+/// Waits until `path` contains `needle`.
+async fn wait_for_log(path: &std::path::Path, needle: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        if std::fs::read_to_string(path).unwrap_or_default().contains(needle) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no `{needle}` in {} within {limit:?}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_share_the_work_and_a_killed_engine_loses_its_cluster() {
+    let vhost = Vhost::new();
+    let defaults = format!(
+        "use_floating_ips = false\nuse_namespaces = true\ntransport_url = {}\n",
+        vhost.url()
+    );
+    let mut s = Scenario::start("engine-two", &defaults, "10.77.8.0/24").await;
+    // sahara-all runs the API, the conductor and engine 0; engine 1 is a process of its own.
+    let all_log = s.stack.log_path.clone();
+    let e1_log = s.stack.spawn("sahara-engine", "engine-1");
+    wait_for_log(&e1_log, "RPC server started", Duration::from_secs(30)).await;
+    // The engines' own log lines (the API logs the cluster too, in other words).
+    let handled_by = |id: &str| -> Vec<&'static str> {
+        let needle = format!("Cluster status has been changed cluster_id={id}");
+        let mut who = Vec::new();
+        if std::fs::read_to_string(&all_log).unwrap_or_default().contains(&needle) {
+            who.push("engine-0");
+        }
+        if std::fs::read_to_string(&e1_log).unwrap_or_default().contains(&needle) {
+            who.push("engine-1");
+        }
+        who
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let settled = |c: &Value| c["status"] == "Active" || c["status"] == "Error";
+
+    // Four clusters asked at once: each is built by exactly one engine, and both engines work.
+    let mut ids = Vec::new();
+    for name in ["twoa", "twob", "twoc", "twod"] {
+        ids.push(s.named_cluster(name, 1).await);
+    }
+    let mut by_engine = std::collections::BTreeMap::new();
+    for id in &ids {
+        let c = follow(&s.c, id, &mut seen, settled).await.unwrap();
+        assert_eq!(c["status"], "Active", "{c}");
+        let who = handled_by(id);
+        assert_eq!(who.len(), 1, "cluster {id} built by {who:?}");
+        *by_engine.entry(who[0]).or_insert(0) += 1;
+    }
+    eprintln!("clusters built per engine: {by_engine:?}");
+    assert_eq!(by_engine.len(), 2, "both engines built clusters: {by_engine:?}");
+    for id in &ids {
+        s.c.ok(Method::DELETE, &s.c.v2(&format!("clusters/{id}")), None).await;
+    }
+    for id in &ids {
+        assert!(follow(&s.c, id, &mut seen, |_| false).await.is_none());
+    }
+
+    // kill -9 of the engine building a cluster: that build is lost (the cast was taken off the queue, as
+    // oslo.messaging acknowledges before dispatching), the cluster stays in its status; the other engine
+    // deletes it when asked.
+    let mut victim = None;
+    for n in 0..6 {
+        let id = s.named_cluster(&format!("kill{n}"), 1).await;
+        let c = follow(&s.c, &id, &mut seen, |c| c["status"] == "Spawning" || settled(c))
+            .await
+            .unwrap();
+        if c["status"] == "Spawning" && handled_by(&id) == ["engine-1"] {
+            let (_, mut child) = s.stack.guard.extra.remove(0);
+            child.kill().expect("kill -9");
+            let _ = child.wait();
+            victim = Some(id);
+            break;
+        }
+        follow(&s.c, &id, &mut seen, settled).await;
+    }
+    let id = victim.expect("a build landed on engine 1 within 6 clusters");
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let (_, stuck) = s.c.call(Method::GET, &s.c.v2(&format!("clusters/{id}")), None).await;
+    eprintln!(
+        "after kill -9 of its engine, cluster {id} stays {:?} (description {:?})",
+        stuck["cluster"]["status"], stuck["cluster"]["status_description"]
+    );
+    assert!(
+        ["Spawning", "Waiting", "Preparing", "Configuring", "Starting"]
+            .contains(&stuck["cluster"]["status"].as_str().unwrap_or_default()),
+        "{stuck}"
+    );
+    s.c.ok(Method::DELETE, &s.c.v2(&format!("clusters/{id}")), None).await;
+    assert!(follow(&s.c, &id, &mut seen, |_| false).await.is_none());
+    let terminated = format!("cluster terminated cluster_id={id}");
+    assert!(
+        std::fs::read_to_string(&all_log)
+            .unwrap_or_default()
+            .contains(&terminated),
+        "engine 0 deleted it"
+    );
+    s.stack.stop_sahara();
+    drop(s);
+    drop(vhost);
+}

@@ -26,11 +26,16 @@ pub struct Guard {
     config: ServicesConfig,
     fabric: Option<Arc<LinuxFabric>>,
     sahara: Option<Child>,
+    /// More service processes ([`Stack::spawn`]), by name.
+    pub extra: Vec<(String, Child)>,
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(mut child) = self.sahara.take() {
+            stop_child(&mut child);
+        }
+        for (_, mut child) in self.extra.drain(..) {
             stop_child(&mut child);
         }
         if let Some(f) = &self.fabric
@@ -351,6 +356,7 @@ impl Stack {
             config: config.clone(),
             fabric: None,
             sahara: None,
+            extra: Vec::new(),
         };
 
         // The cloud: Keystone, Swift, memcached; the simulator in this process.
@@ -449,6 +455,35 @@ impl Stack {
             log = log.split_off(cut);
         }
         log
+    }
+
+    /// Starts another of our binaries (`sahara-engine`, built beside `sahara-all`) with `sahara-all`'s
+    /// configuration, logging to `<name>.log` beside `sahara-all`'s; stopped when the stack is dropped.
+    /// Answers the log's path.
+    pub fn spawn(&mut self, binary: &str, name: &str) -> PathBuf {
+        let bin = sahara_all_binary().with_file_name(binary);
+        assert!(bin.exists(), "{} does not exist: build it first", bin.display());
+        let dir = self.log_path.parent().expect("sahara dir");
+        let log_path = dir.join(format!("{name}.log"));
+        let log = std::fs::File::create(&log_path).expect("log");
+        let mut command = std::process::Command::new(&bin);
+        command
+            .args(["--config-file", dir.join("sahara.conf").to_str().unwrap()])
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log);
+        // SAFETY: between fork and exec only prctl(2), which is async-signal-safe.
+        unsafe {
+            use std::os::unix::process::CommandExt as _;
+            command.pre_exec(|| {
+                rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+                    .map_err(std::io::Error::from)
+            });
+        }
+        let child = command.spawn().unwrap_or_else(|e| panic!("{binary}: {e}"));
+        self.guard.extra.push((name.to_string(), child));
+        log_path
     }
 
     /// Stops `sahara-all` (so that its log is complete).
