@@ -889,3 +889,86 @@ async fn two_engines_share_the_work_and_a_killed_engine_loses_its_cluster() {
     drop(s);
     drop(vhost);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_changes_are_notified_as_sahara_does() {
+    use sahara_rpc::{NotificationResult, Priority, Target, Transport, TransportOptions};
+    let vhost = Vhost::new();
+    let defaults = format!(
+        "use_floating_ips = false\nuse_namespaces = true\ntransport_url = {}\n",
+        vhost.url()
+    );
+    let s = Scenario::start_with(
+        "engine-notify",
+        &defaults,
+        "\n[oslo_messaging_notifications]\ndriver = messagingv2\n",
+        "10.77.9.0/24",
+    )
+    .await;
+    let transport = Transport::new(&vhost.url(), TransportOptions::default()).expect("transport");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = sahara_rpc::NotificationListener::start(
+        &transport,
+        &[Target::topic("notifications").with_exchange("sahara")],
+        &[Priority::Info],
+        None,
+        move |n| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(n);
+                NotificationResult::Handled
+            }
+        },
+    )
+    .await
+    .expect("listener");
+    let id = s.named_cluster("note", 1).await;
+    let mut seen = std::collections::BTreeSet::new();
+    let c = follow(&s.c, &id, &mut seen, |c| {
+        c["status"] == "Active" || c["status"] == "Error"
+    })
+    .await
+    .unwrap();
+    assert_eq!(c["status"], "Active", "{c}");
+    s.delete(&id, &mut seen).await;
+    let mut statuses = Vec::new();
+    while let Ok(n) = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+        let Some(n) = n else { break };
+        assert_eq!(n.publisher_id, "sahara");
+        assert!(
+            n.context.get("auth_token").is_none_or(|t| t.is_null() || t == "***"),
+            "no token in {:?}",
+            n.context
+        );
+        if n.event_type == "sahara.cluster.update" && n.payload["cluster_id"] == id.as_str() {
+            let keys: std::collections::BTreeSet<&str> =
+                n.payload.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(
+                keys,
+                ["cluster_id", "cluster_name", "cluster_status", "project_id", "user_id"].into(),
+                "{}",
+                n.payload
+            );
+            assert_eq!(n.payload["cluster_name"], "note");
+            assert_eq!(n.payload["project_id"], s.c.user.project.as_str());
+            statuses.push(n.payload["cluster_status"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        statuses,
+        [
+            "InfraUpdating",
+            "Spawning",
+            "Waiting",
+            "Preparing",
+            "Configuring",
+            "Starting",
+            "Active"
+        ],
+        "the engine's status changes, in order"
+    );
+    listener.stop().await;
+    transport.shutdown().await;
+    drop(s);
+    drop(vhost);
+}
