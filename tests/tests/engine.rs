@@ -265,6 +265,11 @@ impl Scenario {
     /// Templates master (1) and worker (`workers`), each changed by its `extra`, and a cluster of them;
     /// answers the cluster's id.
     async fn cluster(&self, master_extra: Value, worker_extra: Value, workers: u32) -> String {
+        self.cluster_with(master_extra, worker_extra, workers, json!({})).await
+    }
+
+    /// [`Scenario::cluster`] with more fields of the cluster itself (`cluster_configs`, ...).
+    async fn cluster_with(&self, master_extra: Value, worker_extra: Value, workers: u32, extra: Value) -> String {
         let c = &self.c;
         let master = c
             .ok(
@@ -300,15 +305,13 @@ impl Scenario {
             .as_str()
             .unwrap()
             .to_string();
-        let cluster = c
-            .ok(
-                Method::POST,
-                &c.v2("clusters"),
-                Some(json!({"name": "demo", "plugin_name": "fake", "plugin_version": "0.1",
+        let mut body = json!({"name": "demo", "plugin_name": "fake", "plugin_version": "0.1",
                         "cluster_template_id": ct, "default_image_id": self.image,
-                        "neutron_management_network": self.net})),
-            )
-            .await;
+                        "neutron_management_network": self.net});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            body[k] = v.clone();
+        }
+        let cluster = c.ok(Method::POST, &c.v2("clusters"), Some(body)).await;
         cluster["cluster"]["id"].as_str().unwrap().to_string()
     }
 
@@ -355,6 +358,14 @@ impl Scenario {
         assert_eq!(servers["servers"].as_array().map(Vec::len), Some(0), "{servers}");
         let fips = c.ok(Method::GET, &c.neutron("floatingips"), None).await;
         assert_eq!(fips["floatingips"].as_array().map(Vec::len), Some(0), "{fips}");
+        let volumes = c
+            .ok(
+                Method::GET,
+                &format!("{}/volume/v3/{}/volumes", c.sim, c.user.project),
+                None,
+            )
+            .await;
+        assert_eq!(volumes["volumes"].as_array().map(Vec::len), Some(0), "{volumes}");
         let ports = c
             .ok(
                 Method::GET,
@@ -528,11 +539,30 @@ async fn a_fake_cluster_over_fixed_ips_from_the_management_network() {
         .expect("router gateway")
         .to_string();
     let _route = HostRoute::add(cidr, &gateway);
-    let built = build_and_delete(&s, json!({}), json!({})).await;
-    for inst in instances(&built) {
-        assert_eq!(inst["management_ip"], inst["internal_ip"], "{inst}");
-        assert!(inst["internal_ip"].as_str().unwrap().starts_with("10.77.2."), "{inst}");
+    // The worker gets two Cinder volumes, which the engine formats and mounts (`/volumes/disk1`, `2`).
+    // XFS off: its check would `apt-get install xfsprogs` as root, and the test cloud's servers share the
+    // host's filesystem.
+    let volumes = json!({"volumes_per_node": 2, "volumes_size": 1});
+    let no_xfs = json!({"cluster_configs": {"general": {"Enable XFS": false}}});
+    let id = s.cluster_with(json!({}), volumes, 1, no_xfs).await;
+    let mut seen = std::collections::BTreeSet::new();
+    let built = s.active(&id, &mut seen).await;
+    s.delete(&id, &mut seen).await;
+    for ng in built["node_groups"].as_array().unwrap() {
+        for inst in ng["instances"].as_array().unwrap() {
+            assert_eq!(inst["management_ip"], inst["internal_ip"], "{inst}");
+            assert!(inst["internal_ip"].as_str().unwrap().starts_with("10.77.2."), "{inst}");
+            let disks = if ng["name"] == "worker" { 2 } else { 0 };
+            assert_eq!(inst["storage_devices_number"], disks, "{inst}");
+        }
     }
+    let steps: Vec<&str> = built["provision_progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["step_name"].as_str())
+        .collect();
+    assert!(steps.contains(&"Mount volumes to demo-worker-0 instance"), "{steps:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

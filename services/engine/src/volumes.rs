@@ -2,7 +2,8 @@
 //! `mount_to_instances`): each new instance's unmounted disks are found with `lsblk`
 //! (partitioned disks and Nova's config drive left out), formatted at once (ext4, or XFS when
 //! the cluster enables it and `xfsprogs` is there on every instance) and mounted on the node
-//! group's `volume_mount_prefix` 1, 2, ... and in `/etc/fstab`. A disk that fails to format is
+//! group's `volume_mount_prefix` 1, 2, ... and in `/etc/fstab` (ext4 without Sahara's
+//! `data=writeback`, which current kernels refuse on its journal-less ext4). A disk that fails to format is
 //! only a failed event, as in Sahara.
 
 use crate::error::Result;
@@ -117,10 +118,13 @@ async fn mount(
 ) -> Result<()> {
     let r = instances::connect(op, cluster, instance).await?;
     r.execute_command(&format!("sudo mkdir -p {mount_point}")).await?;
+    // Sahara mounts its journal-less ext4 with `data=writeback`, which kernels refuse for a filesystem
+    // without a journal ("can't mount with data=, fs mounted w/o journal"); the option means nothing
+    // there, so it is left out (ours).
     let opts = if use_xfs {
         "-t xfs -o noatime,nodiratime,nobarrier"
     } else {
-        "-o data=writeback,noatime,nodiratime"
+        "-o noatime,nodiratime"
     };
     r.exec(
         &format!("sudo mount {opts} {device} {mount_point}"),
