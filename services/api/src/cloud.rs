@@ -221,8 +221,8 @@ impl Cloud {
     /// The caller's session, or 500 (Sahara's clients fail without a catalog) for routes that need the cloud.
     pub fn require_session(&self, ctx: &RequestContext) -> Result<Session, ApiError> {
         self.session(ctx).ok_or_else(|| {
-            tracing::error!("the request has no token or service catalog: the cloud cannot be reached");
-            ApiError::internal()
+            tracing::warn!("the request has no token or service catalog: the cloud cannot be reached");
+            unavailable("The cloud cannot be reached for this request: it carries no token or service catalog")
         })
     }
 }
@@ -232,11 +232,21 @@ impl Cloud {
 pub fn cloud_error(e: OpenStackError) -> ApiError {
     match e {
         OpenStackError::MaxRetriesExceeded { .. } => SaharaError::MaxRetriesExceeded(e.to_string()).into(),
+        // Ours: Sahara answers these with a 500; the service behind is missing or down, so 503 says what it is.
+        OpenStackError::EndpointNotFound { .. } | OpenStackError::Transport { .. } => {
+            tracing::warn!(error = %e, "cloud unreachable");
+            unavailable(&e.to_string())
+        }
         other => {
             tracing::error!(error = %other, "cloud call failed");
             ApiError::internal()
         }
     }
+}
+
+/// 503 `SERVICE_UNAVAILABLE` in Sahara's error body.
+fn unavailable(message: &str) -> ApiError {
+    ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", message)
 }
 
 /// The same, inside a validator: a non-Sahara failure is 500 `Error occurred during validation`.

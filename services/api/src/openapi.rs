@@ -326,7 +326,7 @@ fn operation_object(route: &RouteInfo, spec: Option<&Operation>, plugin_versions
     for (status, resp) in success(route.status, answer) {
         responses.insert(status.as_u16().to_string(), resp);
     }
-    for code in ["400", "401", "403", "404", "406", "413"] {
+    for code in ["400", "401", "403", "404", "406", "413", "503"] {
         responses.insert(code.into(), json!({"$ref": format!("#/components/responses/{code}")}));
     }
     o.insert("responses".into(), Value::Object(responses));
@@ -521,6 +521,9 @@ fn components() -> Value {
             "404": error("No such object (`NOT_FOUND`)."),
             "406": error("A microversion v2 does not serve (`NOT_ACCEPTABLE`)."),
             "413": error("The body is larger than the API reads."),
+            "503": error("A cloud service the request needs cannot be reached (`SERVICE_UNAVAILABLE`): no catalog \
+                          entry, no token or catalog in the request (`auth_strategy = noauth`), or the service \
+                          is down."),
         },
     })
 }

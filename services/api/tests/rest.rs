@@ -635,3 +635,22 @@ async fn policies_guard_every_route_with_saharas_defaults_and_file_overrides() {
     let r = get(&s, "/v1.1/plugins/fake").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
+
+#[tokio::test]
+async fn images_without_a_catalog_are_unavailable_not_a_server_error() {
+    // noauth: no token and no service catalog travel with the request, so Glance cannot be asked.
+    let s = fake_state();
+    for (method, path) in [
+        (Method::GET, "/v2/images"),
+        (Method::GET, "/v2/images/0123"),
+        (Method::GET, "/v2/images/0123/tags"),
+        (Method::DELETE, "/v2/images/0123"),
+        (Method::GET, &*format!("/v1.1/{PROJECT}/images")),
+    ] {
+        let r = call(&s, method.clone(), path).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{method} {path}: {}", r.text);
+        let (code, name, message) = r.error();
+        assert_eq!((code, name.as_str()), (503, "SERVICE_UNAVAILABLE"), "{method} {path}");
+        assert!(message.contains("no token or service catalog"), "{message}");
+    }
+}
