@@ -1,7 +1,8 @@
 //! `sahara-all`: every Sahara service in one process, talking over the in-process
 //! transport (`fake://`) unless `transport_url` names a broker, on SQLite unless
 //! `[database] connection` names another database. It runs the conductor (served on the
-//! `sahara-conductor` topic of its transport), the engine (on `sahara-ops`) and the API.
+//! `sahara-conductor` topic of its transport), the engine (on `sahara-ops`, with its periodic
+//! tasks) and the API.
 
 use sahara_conductor::{Conductor, ConductorSettings, store::Store};
 use sahara_config::{ConfigOpts, DatabaseOpts, MessagingOpts};
@@ -66,11 +67,14 @@ pub async fn run(
     tracing::info!(topic = sahara_conductor::rpc::TOPIC, "sahara-all: conductor serving");
     let conductor_client = sahara_model::conductor::ConductorClient::over_rpc(&transport);
     let engine = sahara_engine::Engine::from_conf(&conf, conductor_client.clone(), &transport)?;
-    let engine_server = sahara_engine::rpc::serve(&transport, engine, &uuid::Uuid::new_v4().to_string()).await?;
+    let engine_name = uuid::Uuid::new_v4().to_string();
+    let engine_server = sahara_engine::rpc::serve(&transport, engine.clone(), &engine_name).await?;
     tracing::info!(topic = sahara_engine::rpc::TOPIC, "sahara-all: engine serving");
+    let periodic = sahara_engine::periodic::start(engine, &transport, &engine_name).await?;
     let state = sahara_api::ApiState::from_conf(&conf, conductor_client)?.with_engine(&transport);
     let listener = sahara_api::bind(&conf).await?;
     let result = sahara_api::serve(listener, state, shutdown).await;
+    periodic.stop().await;
     engine_server.stop().await;
     conductor_server.stop().await;
     transport.shutdown().await;

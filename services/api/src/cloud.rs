@@ -246,7 +246,11 @@ pub fn cloud_error(e: OpenStackError) -> ApiError {
 
 /// 503 `SERVICE_UNAVAILABLE` in Sahara's error body.
 fn unavailable(message: &str) -> ApiError {
-    ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", message)
+    ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "SERVICE_UNAVAILABLE",
+        message,
+    )
 }
 
 /// The same, inside a validator: a non-Sahara failure is 500 `Error occurred during validation`.

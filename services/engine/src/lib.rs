@@ -7,6 +7,7 @@
 //! - [`progress`]: status changes, provision steps and events, notifications;
 //! - [`trusts`]: the per-cluster trust the engine works through;
 //! - [`plugins`]: the plugin interface the engine drives and the `fake` plugin;
+//! - [`periodic`]: the periodic tasks, each run by one engine of those alive (a hash ring over heartbeats on the broker);
 //! - [`rpc`]: the `sahara-ops` endpoint.
 //!
 //! Every operation re-reads the cluster between steps and stops quietly once it is gone or
@@ -17,6 +18,7 @@ pub mod heat;
 pub mod instances;
 pub mod networks;
 pub mod ops;
+pub mod periodic;
 pub mod plugins;
 pub mod progress;
 pub mod rpc;

@@ -12,8 +12,10 @@ async fn main() -> ExitCode {
         let conductor = sahara_model::conductor::ConductorClient::over_rpc(&transport);
         let engine = sahara_engine::Engine::from_conf(&conf, conductor, &notifications)?;
         let server_name = uuid::Uuid::new_v4().to_string();
-        let server = sahara_engine::rpc::serve(&transport, engine, &server_name).await?;
+        let server = sahara_engine::rpc::serve(&transport, engine.clone(), &server_name).await?;
+        let periodic = sahara_engine::periodic::start(engine, &transport, &server_name).await?;
         stop.await;
+        periodic.stop().await;
         server.stop().await;
         transport.shutdown().await;
         notifications.shutdown().await;

@@ -1,7 +1,8 @@
 //! Keystone v3 as Sahara uses it: password and trust-scoped authentication (the `[trustee]`
 //! user, alone or with a cluster's trust: `auth_for_admin`), and trusts from the current user
 //! to the trustee (`create_trust_for_cluster`: impersonating, with the user's role names,
-//! re-delegable, no expiry).
+//! re-delegable, no expiry); the proxy domain's users, listed and deleted by the periodic
+//! zombie sweeper.
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -153,6 +154,27 @@ pub struct TrustRequest {
     pub allow_redelegation: bool,
 }
 
+/// A Keystone domain.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Domain {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A Keystone user.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct User {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its domain.
+    #[serde(default)]
+    pub domain_id: Option<String>,
+}
+
 /// Keystone with a session's token.
 #[derive(Debug, Clone, Copy)]
 pub struct Keystone<'a> {
@@ -214,6 +236,47 @@ impl<'a> Keystone<'a> {
             .json(Service::Identity, "keystone.get_trust", Method::GET, url, None)
             .await?;
         Ok(w.trust)
+    }
+
+    /// Domains, only those named `name` when given (`GET /v3/domains`; needs an admin token).
+    pub async fn list_domains(&self, name: Option<&str>) -> Result<Vec<Domain>> {
+        #[derive(Deserialize)]
+        struct Wrap {
+            domains: Vec<Domain>,
+        }
+        let filters: Vec<(&str, String)> = name.map(|n| ("name", n.to_string())).into_iter().collect();
+        let url = format!("{}/domains{}", self.auth_url()?, http::query(&filters));
+        let w: Wrap = self
+            .session
+            .json(Service::Identity, "keystone.list_domains", Method::GET, url, None)
+            .await?;
+        Ok(w.domains)
+    }
+
+    /// The users of domain `domain_id` (`GET /v3/users?domain_id=`; needs an admin token).
+    pub async fn list_users(&self, domain_id: &str) -> Result<Vec<User>> {
+        #[derive(Deserialize)]
+        struct Wrap {
+            users: Vec<User>,
+        }
+        let url = format!(
+            "{}/users{}",
+            self.auth_url()?,
+            http::query(&[("domain_id", domain_id.to_string())])
+        );
+        let w: Wrap = self
+            .session
+            .json(Service::Identity, "keystone.list_users", Method::GET, url, None)
+            .await?;
+        Ok(w.users)
+    }
+
+    /// Deletes a user (needs an admin token).
+    pub async fn delete_user(&self, user_id: &str) -> Result<()> {
+        let url = format!("{}/users/{}", self.auth_url()?, http::segment(user_id));
+        self.session
+            .no_content(Service::Identity, "keystone.delete_user", Method::DELETE, url, None)
+            .await
     }
 
     /// Deletes a trust (the trustor's or the trust-scoped session may).
