@@ -921,7 +921,7 @@ async fn two_engines_share_the_work_and_a_killed_engine_loses_its_cluster() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_changes_are_notified_as_sahara_does() {
+async fn cluster_notifications_are_sent_as_sahara_sends_them() {
     use sahara_rpc::{NotificationResult, Priority, Target, Transport, TransportOptions};
     let vhost = Vhost::new();
     let defaults = format!(
@@ -970,7 +970,7 @@ async fn status_changes_are_notified_as_sahara_does() {
             "no token in {:?}",
             n.context
         );
-        if n.event_type == "sahara.cluster.update" && n.payload["cluster_id"] == id.as_str() {
+        if n.event_type.starts_with("sahara.cluster.") && n.payload["cluster_id"] == id.as_str() {
             let keys: std::collections::BTreeSet<&str> =
                 n.payload.as_object().unwrap().keys().map(String::as_str).collect();
             assert_eq!(
@@ -981,21 +981,27 @@ async fn status_changes_are_notified_as_sahara_does() {
             );
             assert_eq!(n.payload["cluster_name"], "note");
             assert_eq!(n.payload["project_id"], s.c.user.project.as_str());
-            statuses.push(n.payload["cluster_status"].as_str().unwrap().to_string());
+            let event = n.event_type.trim_start_matches("sahara.cluster.").to_string();
+            statuses.push(format!("{event} {}", n.payload["cluster_status"].as_str().unwrap()));
         }
     }
+    // The API: create (New), Validating; the engine: every status to Active; the API again: Deleting, delete.
     assert_eq!(
         statuses,
         [
-            "InfraUpdating",
-            "Spawning",
-            "Waiting",
-            "Preparing",
-            "Configuring",
-            "Starting",
-            "Active"
+            "create New",
+            "update Validating",
+            "update InfraUpdating",
+            "update Spawning",
+            "update Waiting",
+            "update Preparing",
+            "update Configuring",
+            "update Starting",
+            "update Active",
+            "update Deleting",
+            "delete Deleting"
         ],
-        "the engine's status changes, in order"
+        "the status changes, in order"
     );
     listener.stop().await;
     transport.shutdown().await;

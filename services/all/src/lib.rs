@@ -71,7 +71,9 @@ pub async fn run(
     let engine_server = sahara_engine::rpc::serve(&transport, engine.clone(), &engine_name).await?;
     tracing::info!(topic = sahara_engine::rpc::TOPIC, "sahara-all: engine serving");
     let periodic = sahara_engine::periodic::start(engine, &transport, &engine_name).await?;
-    let state = sahara_api::ApiState::from_conf(&conf, conductor_client)?.with_engine(&transport);
+    let state = sahara_api::ApiState::from_conf(&conf, conductor_client)?
+        .with_engine(&transport)
+        .with_notifications(&conf, &transport)?;
     let listener = sahara_api::bind(&conf).await?;
     let result = sahara_api::serve(listener, state, shutdown).await;
     periodic.stop().await;

@@ -43,6 +43,9 @@ pub struct ApiState {
     pub clusters: clusters::ClusterOpts,
     /// The engines EDP operations are cast to (`sahara-ops`); `None` until [`ApiState::with_engine`].
     pub engine: Option<edp::ops::EngineOps>,
+    /// `sahara.cluster.create` / `.update` / `.delete` notifications; `None` until
+    /// [`ApiState::with_notifications`].
+    pub notifier: Option<sahara_model::notification::ClusterNotifier>,
 }
 
 impl ApiState {
@@ -53,6 +56,7 @@ impl ApiState {
             cloud: cloud::Cloud::from_conf(conf)?,
             clusters: clusters::ClusterOpts::from_conf(conf)?,
             engine: None,
+            notifier: None,
             healthcheck: conf.group()?,
             auth: auth::Auth::from_conf(conf)?,
             plugins: std::sync::Arc::new(plugins::PluginRegistry::from_names(
@@ -60,6 +64,15 @@ impl ApiState {
             )),
             policy: std::sync::Arc::new(sahara_policy::Enforcer::from_config(conf)?),
         })
+    }
+
+    /// The same state, sending cluster notifications as `[oslo_messaging_notifications]` says over
+    /// `transport` (the notification transport).
+    pub fn with_notifications(mut self, conf: &ConfigOpts, transport: &sahara_rpc::Transport) -> anyhow::Result<Self> {
+        let notifier = sahara_model::notification::ClusterNotifier::from_conf(conf, transport)
+            .map_err(|e| anyhow::anyhow!("notifications: {e}"))?;
+        self.notifier = Some(notifier);
+        Ok(self)
     }
 
     /// The same state, casting engine operations over `transport`.

@@ -9,10 +9,14 @@ async fn main() -> ExitCode {
         let stop = shutdown_signal();
         let transport = sahara_rpc::Transport::rpc_from_conf(&conf)?;
         let conductor = sahara_model::conductor::ConductorClient::over_rpc(&transport);
-        let state = sahara_api::ApiState::from_conf(&conf, conductor)?.with_engine(&transport);
+        let notifications = sahara_rpc::Transport::notification_from_conf(&conf)?;
+        let state = sahara_api::ApiState::from_conf(&conf, conductor)?
+            .with_engine(&transport)
+            .with_notifications(&conf, &notifications)?;
         let listener = sahara_api::bind(&conf).await?;
         let result = sahara_api::serve(listener, state, stop).await;
         transport.shutdown().await;
+        notifications.shutdown().await;
         result
     })
     .await

@@ -29,9 +29,9 @@ pub mod volumes;
 pub use error::{EngineError, Result};
 pub use settings::EngineSettings;
 
-use sahara_config::{ConfigOpts, NotificationOpts};
+use sahara_config::ConfigOpts;
 use sahara_model::conductor::ConductorClient;
-use sahara_rpc::Notifier;
+use sahara_model::notification::ClusterNotifier;
 
 /// The engine's type and version, as `get_engine_type_and_version` answers (Heat engine 3.0).
 pub const ENGINE_TYPE_AND_VERSION: &str = "heat.3.0";
@@ -48,9 +48,7 @@ pub struct Engine {
     /// The options the engine reads.
     pub settings: std::sync::Arc<EngineSettings>,
     /// `sahara.cluster.*` notifications (off unless `[oslo_messaging_notifications] driver` is set).
-    pub notifier: Notifier,
-    /// The priority notifications are sent at (`[oslo_messaging_notifications] level`).
-    pub notify_priority: sahara_rpc::Priority,
+    pub notifier: ClusterNotifier,
     /// The plugins the engine drives (`[DEFAULT] plugins` that we implement).
     pub plugins: std::sync::Arc<plugins::Plugins>,
     /// How instances are reached, with the process-wide remote limit.
@@ -67,16 +65,10 @@ impl Engine {
     ) -> anyhow::Result<Engine> {
         let settings = EngineSettings::from_conf(conf)?;
         let plugins = plugins::Plugins::from_names(&settings.service.plugins);
-        let n: NotificationOpts = conf.group()?;
-        let publisher_id = n
-            .publisher_id
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "sahara".into());
         Ok(Engine {
             conductor,
             cloud: sahara_openstack::Transport::new(sahara_openstack::ClientConfig::from_conf(conf)?)?,
-            notifier: Notifier::from_conf(notifications, conf, &publisher_id)?,
-            notify_priority: progress::priority(&n.level),
+            notifier: ClusterNotifier::from_conf(conf, notifications).map_err(|e| anyhow::anyhow!("{e}"))?,
             remote: sahara_remote::Remote::new(settings.remote_settings()),
             settings: std::sync::Arc::new(settings),
             plugins: std::sync::Arc::new(plugins),

@@ -12,7 +12,7 @@ use crate::{Engine, trusts};
 use sahara_model::enums::ClusterStatus;
 use sahara_model::resources::{Cluster, Instance};
 use sahara_openstack::Session;
-use sahara_rpc::{Priority, RequestContext};
+use sahara_rpc::RequestContext;
 use serde_json::{Map, Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -296,8 +296,7 @@ pub fn is_deleting(cluster: &Cluster) -> bool {
     cluster.status == Some(ClusterStatus::Deleting)
 }
 
-/// Sends `sahara.cluster.<event>` (`status_notify`): payload `cluster_id`, `cluster_name`,
-/// `cluster_status`, `project_id`, `user_id`, at `[oslo_messaging_notifications] level`.
+/// Sends `sahara.cluster.<event>` (`status_notify`) with Sahara's payload.
 pub async fn notify_status(
     engine: &Engine,
     ctx: &RequestContext,
@@ -306,32 +305,8 @@ pub async fn notify_status(
     status: &str,
     event: &str,
 ) {
-    if !engine.notifier.is_enabled() {
-        return;
-    }
-    let payload = json!({
-        "cluster_id": cluster_id,
-        "cluster_name": cluster_name,
-        "cluster_status": status,
-        "project_id": ctx.project_id,
-        "user_id": ctx.user_id,
-    });
-    let event_type = format!("sahara.cluster.{event}");
-    if let Err(e) = engine
+    engine
         .notifier
-        .notify(Some(ctx), &event_type, payload, engine.notify_priority)
-        .await
-    {
-        tracing::warn!(event_type, error = %e, "notification not sent");
-    }
-}
-
-/// The priority of `level` (`INFO`, `warn`, ...), INFO when unknown.
-pub fn priority(level: &str) -> Priority {
-    Priority::ALL
-        .into_iter()
-        .find(|p| {
-            p.as_upper().eq_ignore_ascii_case(level) || (level.eq_ignore_ascii_case("WARNING") && *p == Priority::Warn)
-        })
-        .unwrap_or(Priority::Info)
+        .status(ctx, cluster_id, cluster_name, status, event)
+        .await;
 }

@@ -21,6 +21,7 @@ pub mod defaults;
 pub mod enums;
 pub mod error;
 pub mod kind;
+pub mod notification;
 pub mod resources;
 pub mod serde_util;
 pub mod timestamp;

@@ -4,7 +4,8 @@
 //! auto security groups' ports), the quota check against the cloud's limits, and the casts to the engines on
 //! `sahara-ops` ([`ops`]). Trusts are made by the engine (`_provision_cluster`), not here.
 //!
-//! TODO(issue 6): Sahara's `sahara.cluster.create/update/delete` notifications are not sent by the API yet.
+//! The API sends Sahara's `sahara.cluster.create` (status `New`), `.update` (its own status changes) and
+//! `.delete` (`Deleting`) notifications ([`notify`]).
 
 pub mod checks;
 pub mod ops;
@@ -123,7 +124,15 @@ pub async fn change_status(
     let cluster = conductor.cluster_update(call.ctx, id, values).await?;
     conductor.cluster_provision_progress_update(call.ctx, id).await?;
     tracing::info!(cluster_id = id, "Cluster status has been changed. New status={status}");
+    notify(call, &cluster, &status.to_string(), "update").await;
     Ok(Some(cluster))
+}
+
+/// `sender.status_notify(cluster.id, cluster.name, status, event)`.
+async fn notify(call: &Call<'_>, cluster: &Cluster, status: &str, event: &str) {
+    if let Some(n) = &call.state.notifier {
+        n.status(call.ctx, &cluster.id, &cluster.name, status, event).await;
+    }
 }
 
 /// `_add_ports_for_auto_sg`: node groups with an automatic security group get the plugin's open ports (none for
@@ -165,6 +174,7 @@ async fn fail_with(call: &Call<'_>, id: &str, status: ClusterStatus, e: ApiError
 async fn create_one(call: &Call<'_>, values: Obj) -> Result<Cluster, ApiError> {
     let cluster = call.state.conductor.cluster_create(call.ctx, values).await?;
     let id = cluster.id.clone();
+    notify(call, &cluster, ClusterStatus::New.as_str(), "create").await;
     add_ports_for_auto_sg(call, &cluster).await?;
     let validated = async {
         let cluster = change_status(call, &id, ClusterStatus::Validating, None)
@@ -400,10 +410,12 @@ async fn update(call: &Call<'_>, id: &str, data: Value, args: &Args, version: Ap
 
 /// `terminate_cluster(id, force)`: `Deleting`, then the `terminate_cluster` cast.
 async fn terminate(call: &Call<'_>, id: &str, force: bool) -> Result<(), ApiError> {
-    if change_status(call, id, ClusterStatus::Deleting, None).await?.is_none() {
+    let Some(cluster) = change_status(call, id, ClusterStatus::Deleting, None).await? else {
         return Ok(());
-    }
-    ops::engine(call.state)?.terminate_cluster(call.ctx, id, force).await
+    };
+    ops::engine(call.state)?.terminate_cluster(call.ctx, id, force).await?;
+    notify(call, &cluster, ClusterStatus::Deleting.as_str(), "delete").await;
+    Ok(())
 }
 
 async fn delete(
