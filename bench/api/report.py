@@ -1,9 +1,11 @@
 """Prints the API benchmark's table from the run's results.jsonl (bench/api/run)."""
 
 import json
+import os
 import sys
 
 TARGET_RPS, TARGET_P99, TARGET_MEM = 20.0, 0.1, 0.25
+CORES = os.cpu_count() or 1
 
 
 def fmt(v, width, digits=1):
@@ -60,6 +62,20 @@ def main():
         print(f"{case + ', ' + str(conns) + ' conns':<48}"
               f"{mark(rr, lambda v: v >= TARGET_RPS):>16}{mark(r99, lambda v: v <= TARGET_P99):>16}"
               f"{mark(rmem, lambda v: v <= TARGET_MEM):>16}")
+
+    print()
+    print(f"{'CPU cores used during the measured run':<44}{'server':>8}{'MariaDB':>8}{'wrk':>8}{'Nova':>8}"
+          f"{'rest':>8}{'server ms/req':>15}")
+    for case, conns in cases:
+        for side, name in (("rust", "(a)"), ("python", "(b)")):
+            r = runs.get((side, case, conns))
+            if r is None or "cpu_cores" not in r:
+                continue
+            c = r["cpu_cores"]
+            used = sum(v for v in c.values() if v is not None)
+            print(f"{name + ' ' + case + ', ' + str(conns):<44}{fmt(c['server_s'], 8, 2)}{fmt(c['mariadb_s'], 8, 2)}"
+                  f"{fmt(c['wrk_s'], 8, 2)}{fmt(c['nova_s'], 8, 2)}{fmt(CORES - used, 8, 2)}"
+                  f"{fmt(r['server_cpu_ms_per_request'], 15, 3)}")
 
     print()
     for side, name in (("rust", "(a) ours"), ("python", "(b) Python")):

@@ -141,6 +141,187 @@ pub fn to_api(kind: ResourceKind, mut m: JsonMap, version: ApiVersion) -> JsonMa
     m
 }
 
+/// What [`to_api`] does to a resource of a kind without nested resources, hidden fields or
+/// sanitized values: some fields renamed in place, nothing else. Such a resource's view can be
+/// written straight from its typed form ([`write_flat_view`]) instead of through a JSON map.
+/// (Hidden fields are left to the map: removing one moves the map's last key into its place.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlatView {
+    /// The fields renamed, `(from, to)`.
+    pub renames: &'static [(&'static str, &'static str)],
+}
+
+/// The v2 renames of templates.
+const TEMPLATE_V2_RENAMES: &[(&str, &str)] = &[("hadoop_version", "plugin_version"), ("tenant_id", "project_id")];
+/// The v2 rename of the project.
+const PROJECT_V2_RENAMES: &[(&str, &str)] = &[("tenant_id", "project_id")];
+
+/// [`to_api`] of `kind` for `version` as a [`FlatView`], when that is all it does.
+pub fn flat_view(kind: ResourceKind, version: ApiVersion) -> Option<FlatView> {
+    if !hidden_fields(kind).is_empty() {
+        return None;
+    }
+    let v2 = version == ApiVersion::V2;
+    let renames: &'static [(&'static str, &'static str)] = match kind {
+        ResourceKind::Cluster
+        | ResourceKind::NodeGroup
+        | ResourceKind::ClusterTemplate
+        | ResourceKind::Job
+        | ResourceKind::JobExecution => return None,
+        ResourceKind::NodeGroupTemplate if v2 => TEMPLATE_V2_RENAMES,
+        ResourceKind::DataSource
+        | ResourceKind::JobBinary
+        | ResourceKind::JobBinaryInternal
+        | ResourceKind::ClusterProvisionStep
+            if v2 =>
+        {
+            PROJECT_V2_RENAMES
+        }
+        ResourceKind::NodeGroupTemplate
+        | ResourceKind::DataSource
+        | ResourceKind::JobBinary
+        | ResourceKind::JobBinaryInternal
+        | ResourceKind::ClusterProvisionStep
+        | ResourceKind::Instance
+        | ResourceKind::TemplateNodeGroup
+        | ResourceKind::JobInterfaceArgument
+        | ResourceKind::ClusterEvent
+        | ResourceKind::ClusterVerification
+        | ResourceKind::ClusterHealthCheck
+        | ResourceKind::PluginData => &[],
+    };
+    Some(FlatView { renames })
+}
+
+/// Writes the compact JSON of `view` applied to `resource`, a struct (what serializing
+/// `to_api(kind, to_value(resource), version)` writes). `Err` when `resource` is not a plain
+/// struct, or when a rename would collide with another field: then nothing useful was written
+/// and callers go through [`to_api`].
+pub fn write_flat_view<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    writer: &mut W,
+    view: FlatView,
+    resource: &T,
+) -> Result<(), serde_json::Error> {
+    let mut ser = serde_json::Serializer::new(writer);
+    resource.serialize(FlatViewSerializer { ser: &mut ser, view })
+}
+
+/// Serializes one struct through [`FlatView`]; anything else is refused.
+struct FlatViewSerializer<'a, W: std::io::Write> {
+    ser: &'a mut serde_json::Serializer<W>,
+    view: FlatView,
+}
+
+/// The fields of a struct being written through a [`FlatView`].
+struct FlatViewFields<'a, W: std::io::Write> {
+    fields: serde_json::ser::Compound<'a, W, serde_json::ser::CompactFormatter>,
+    view: FlatView,
+}
+
+fn not_flat(what: &str) -> serde_json::Error {
+    serde::ser::Error::custom(format!("a flat view needs a struct, not {what}"))
+}
+
+impl<W: std::io::Write> serde::ser::SerializeStruct for FlatViewFields<'_, W> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_field<T: serde::Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error> {
+        if self.view.renames.iter().any(|(_, to)| *to == key) {
+            return Err(serde::ser::Error::custom(format!(
+                "{key} is both a field and a renamed one"
+            )));
+        }
+        let key = self
+            .view
+            .renames
+            .iter()
+            .find(|(from, _)| *from == key)
+            .map_or(key, |(_, to)| *to);
+        serde::ser::SerializeStruct::serialize_field(&mut self.fields, key, value)
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        serde::ser::SerializeStruct::end(self.fields)
+    }
+}
+
+macro_rules! refuse {
+    ($($name:ident($($arg:ty),*) -> $ret:ty;)*) => {$(
+        fn $name(self, $(_: $arg),*) -> Result<$ret, Self::Error> {
+            Err(not_flat(stringify!($name)))
+        }
+    )*};
+}
+
+impl<'a, W: std::io::Write> serde::Serializer for FlatViewSerializer<'a, W> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    type SerializeSeq = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTuple = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeMap = serde::ser::Impossible<(), serde_json::Error>;
+    type SerializeStruct = FlatViewFields<'a, W>;
+    type SerializeStructVariant = serde::ser::Impossible<(), serde_json::Error>;
+
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Self::SerializeStruct, Self::Error> {
+        Ok(FlatViewFields {
+            fields: serde::Serializer::serialize_struct(self.ser, name, len)?,
+            view: self.view,
+        })
+    }
+
+    refuse! {
+        serialize_bool(bool) -> ();
+        serialize_i8(i8) -> ();
+        serialize_i16(i16) -> ();
+        serialize_i32(i32) -> ();
+        serialize_i64(i64) -> ();
+        serialize_u8(u8) -> ();
+        serialize_u16(u16) -> ();
+        serialize_u32(u32) -> ();
+        serialize_u64(u64) -> ();
+        serialize_f32(f32) -> ();
+        serialize_f64(f64) -> ();
+        serialize_char(char) -> ();
+        serialize_str(&str) -> ();
+        serialize_bytes(&[u8]) -> ();
+        serialize_none() -> ();
+        serialize_unit() -> ();
+        serialize_unit_struct(&'static str) -> ();
+        serialize_unit_variant(&'static str, u32, &'static str) -> ();
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: serde::Serialize + ?Sized>(self, _: &T) -> Result<(), Self::Error> {
+        Err(not_flat("an option"))
+    }
+
+    fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<(), Self::Error> {
+        Err(not_flat("a newtype"))
+    }
+
+    fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Self::Error> {
+        Err(not_flat("an enum"))
+    }
+}
+
 /// Blanks swift/s3 credentials in `configs` and drops `trusts` and `proxy_configs`, as Sahara does.
 pub fn sanitize_job_configs(job_configs: &mut JsonMap) {
     if let Some(Value::Object(configs)) = job_configs.get_mut("configs") {
@@ -199,13 +380,24 @@ pub fn list_body(
 }
 
 /// Renames `from` to `to` in place (same position); no-op when `from` is absent.
-pub fn rename_key(m: JsonMap, from: &str, to: &str) -> JsonMap {
+pub fn rename_key(mut m: JsonMap, from: &str, to: &str) -> JsonMap {
     if !m.contains_key(from) {
         return m;
     }
-    m.into_iter()
-        .map(|(k, v)| if k == from { (to.to_string(), v) } else { (k, v) })
-        .collect()
+    if m.contains_key(to) {
+        // Both present: rebuilt in order, the later of the two values under `to` kept at
+        // the earlier position, as collecting the renamed pairs does.
+        return m
+            .into_iter()
+            .map(|(k, v)| if k == from { (to.to_string(), v) } else { (k, v) })
+            .collect();
+    }
+    if let Some(index) = m.keys().position(|k| k == from)
+        && let Some(v) = m.shift_remove(from)
+    {
+        m.shift_insert(index, to.to_string(), v);
+    }
+    m
 }
 
 fn remove_keys(m: &mut JsonMap, keys: &[&str]) {

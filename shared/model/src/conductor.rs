@@ -39,10 +39,53 @@ impl ConductorCallError {
 /// A future of a conductor call.
 pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, ConductorCallError>> + Send + 'a>>;
 
+/// A conductor's answer: a JSON value, or an RPC reply whose result is still text, read
+/// straight into the caller's type ([`Answer::decode`]) without a JSON value in between.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// The result as a value (`null` for `None`).
+    Value(Value),
+    /// The reply carrying the result (`None`: the method returned `None`).
+    Reply(Option<sahara_rpc::message::ReplyText>),
+}
+
+impl Answer {
+    /// The result as `T`.
+    pub fn decode<T: DeserializeOwned>(self) -> Result<T, ConductorCallError> {
+        match self {
+            Answer::Value(v) => decode(v),
+            Answer::Reply(Some(reply)) => reply.result().map_err(unexpected),
+            Answer::Reply(None) => decode(Value::Null),
+        }
+    }
+
+    /// The result as a JSON value.
+    pub fn into_value(self) -> Result<Value, ConductorCallError> {
+        match self {
+            Answer::Value(v) => Ok(v),
+            other => other.decode(),
+        }
+    }
+}
+
+/// A future of a conductor call answered as an [`Answer`].
+pub type AnswerFuture<'a> = Pin<Box<dyn Future<Output = Result<Answer, ConductorCallError>> + Send + 'a>>;
+
 /// How calls reach the conductor: by method name, with keyword arguments, in JSON.
 pub trait ConductorTransport: Send + Sync {
     /// Calls `method` with `args` on behalf of `ctx`.
     fn call<'a>(&'a self, ctx: &'a RequestContext, method: &'a str, args: Map<String, Value>) -> CallFuture<'a>;
+
+    /// [`ConductorTransport::call`], answered in whichever form is cheapest to read (by
+    /// default the value `call` answers).
+    fn call_answer<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        method: &'a str,
+        args: Map<String, Value>,
+    ) -> AnswerFuture<'a> {
+        Box::pin(async move { self.call(ctx, method, args).await.map(Answer::Value) })
+    }
 }
 
 /// The conductor over RPC (`sahara-conductor` topic, version 1.0).
@@ -67,10 +110,20 @@ impl RpcConductor {
 
 impl ConductorTransport for RpcConductor {
     fn call<'a>(&'a self, ctx: &'a RequestContext, method: &'a str, args: Map<String, Value>) -> CallFuture<'a> {
+        Box::pin(async move { self.call_answer(ctx, method, args).await?.into_value() })
+    }
+
+    fn call_answer<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        method: &'a str,
+        args: Map<String, Value>,
+    ) -> AnswerFuture<'a> {
         Box::pin(async move {
             self.client
-                .call(ctx, method, Value::Object(args))
+                .call_raw_text(ctx.to_dict(), method, args)
                 .await
+                .map(Answer::Reply)
                 .map_err(|e| match e {
                     RpcError::Remote(r) => match SaharaError::from_remote_parts(
                         &r.module,
@@ -117,11 +170,24 @@ fn args(v: Value) -> Map<String, Value> {
     }
 }
 
-fn decode<T: DeserializeOwned>(v: Value) -> Result<T, ConductorCallError> {
-    serde_json::from_value(v).map_err(|e| ConductorCallError::Failed(format!("unexpected conductor answer: {e}")))
+fn unexpected(e: serde_json::Error) -> ConductorCallError {
+    ConductorCallError::Failed(format!("unexpected conductor answer: {e}"))
 }
 
-fn decode_page<T: DeserializeOwned>(v: Value) -> Result<Page<T>, ConductorCallError> {
+fn decode<T: DeserializeOwned>(v: Value) -> Result<T, ConductorCallError> {
+    serde_json::from_value(v).map_err(unexpected)
+}
+
+/// A page as it travels: an object with `items` (none when absent) and string markers
+/// (anything else reads as no marker).
+fn decode_page<T: DeserializeOwned>(answer: Answer) -> Result<Page<T>, ConductorCallError> {
+    let v = match answer {
+        Answer::Value(v) => v,
+        Answer::Reply(reply) => match answer_page(reply)? {
+            Ok(page) => return Ok(page),
+            Err(v) => v,
+        },
+    };
     let mut v = match v {
         Value::Object(m) => m,
         other => return Err(ConductorCallError::Failed(format!("expected a page, got {other}"))),
@@ -135,6 +201,41 @@ fn decode_page<T: DeserializeOwned>(v: Value) -> Result<Page<T>, ConductorCallEr
     })
 }
 
+/// A page read straight from a reply; `Err(value)` when the result is not an object (then it
+/// is read as a value, for the same error).
+fn answer_page<T: DeserializeOwned>(
+    reply: Option<sahara_rpc::message::ReplyText>,
+) -> Result<Result<Page<T>, Value>, ConductorCallError> {
+    #[derive(serde::Deserialize)]
+    #[serde(bound = "T: DeserializeOwned")]
+    struct WirePage<T> {
+        #[serde(default = "Vec::new")]
+        items: Vec<T>,
+        #[serde(default)]
+        prev: Value,
+        #[serde(default)]
+        next: Value,
+    }
+    let Some(reply) = reply else {
+        return Ok(Err(Value::Null));
+    };
+    let result: Value = match reply.result::<WirePage<T>>() {
+        Ok(p) => {
+            let marker = |v: Value| match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            };
+            return Ok(Ok(Page {
+                items: p.items,
+                prev: marker(p.prev),
+                next: marker(p.next),
+            }));
+        }
+        Err(_) => reply.result().map_err(unexpected)?,
+    };
+    Ok(Err(result))
+}
+
 /// Keyword arguments of a list call: filters plus `regex_search`.
 fn list_args(regex_search: bool, filters: Map<String, Value>) -> Map<String, Value> {
     let mut a = filters;
@@ -146,8 +247,7 @@ macro_rules! get_fns {
     ($( $(#[$doc:meta])* $name:ident($param:literal) -> $ty:ty; )*) => {$(
         $(#[$doc])*
         pub async fn $name(&self, ctx: &RequestContext, id: &str) -> Result<Option<$ty>, ConductorCallError> {
-            let v = self.call(ctx, stringify!($name), json!({ $param: id })).await?;
-            if v.is_null() { Ok(None) } else { decode(v).map(Some) }
+            self.answer(ctx, stringify!($name), json!({ $param: id })).await?.decode()
         }
     )*};
 }
@@ -156,7 +256,7 @@ macro_rules! list_fns {
     ($( $(#[$doc:meta])* $name:ident -> $ty:ty; )*) => {$(
         $(#[$doc])*
         pub async fn $name(&self, ctx: &RequestContext, regex_search: bool, filters: Map<String, Value>) -> Result<Page<$ty>, ConductorCallError> {
-            decode_page(self.call(ctx, stringify!($name), Value::Object(list_args(regex_search, filters))).await?)
+            decode_page(self.answer(ctx, stringify!($name), Value::Object(list_args(regex_search, filters))).await?)
         }
     )*};
 }
@@ -165,7 +265,7 @@ macro_rules! create_fns {
     ($( $(#[$doc:meta])* $name:ident -> $ty:ty; )*) => {$(
         $(#[$doc])*
         pub async fn $name(&self, ctx: &RequestContext, values: Map<String, Value>) -> Result<$ty, ConductorCallError> {
-            decode(self.call(ctx, stringify!($name), json!({"values": values})).await?)
+            self.answer(ctx, stringify!($name), json!({"values": values})).await?.decode()
         }
     )*};
 }
@@ -174,7 +274,7 @@ macro_rules! update_fns {
     ($( $(#[$doc:meta])* $name:ident($param:literal) -> $ty:ty; )*) => {$(
         $(#[$doc])*
         pub async fn $name(&self, ctx: &RequestContext, id: &str, values: Map<String, Value>) -> Result<$ty, ConductorCallError> {
-            decode(self.call(ctx, stringify!($name), json!({ $param: id, "values": values })).await?)
+            self.answer(ctx, stringify!($name), json!({ $param: id, "values": values })).await?.decode()
         }
     )*};
 }
@@ -199,6 +299,16 @@ impl ConductorClient {
         Self::new(Arc::new(RpcConductor::new(transport)))
     }
 
+    /// Any conductor method by name, answered in the transport's cheapest form.
+    pub async fn answer(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        args_json: Value,
+    ) -> Result<Answer, ConductorCallError> {
+        self.transport.call_answer(ctx, method, args(args_json)).await
+    }
+
     /// Any conductor method by name (every method of Sahara's conductor API).
     pub async fn call(
         &self,
@@ -216,14 +326,13 @@ impl ConductorClient {
         id: &str,
         show_progress: bool,
     ) -> Result<Option<Cluster>, ConductorCallError> {
-        let v = self
-            .call(
-                ctx,
-                "cluster_get",
-                json!({"cluster": id, "show_progress": show_progress}),
-            )
-            .await?;
-        if v.is_null() { Ok(None) } else { decode(v).map(Some) }
+        self.answer(
+            ctx,
+            "cluster_get",
+            json!({"cluster": id, "show_progress": show_progress}),
+        )
+        .await?
+        .decode()
     }
 
     get_fns! {
@@ -347,14 +456,13 @@ impl ConductorClient {
         values: Map<String, Value>,
         ignore_prot_on_def: bool,
     ) -> Result<ClusterTemplate, ConductorCallError> {
-        decode(
-            self.call(
-                ctx,
-                "cluster_template_update",
-                json!({"id": id, "values": values, "ignore_prot_on_def": ignore_prot_on_def}),
-            )
-            .await?,
+        self.answer(
+            ctx,
+            "cluster_template_update",
+            json!({"id": id, "values": values, "ignore_prot_on_def": ignore_prot_on_def}),
         )
+        .await?
+        .decode()
     }
 
     /// `node_group_template_update(id, values, ignore_prot_on_def)`.
@@ -365,14 +473,13 @@ impl ConductorClient {
         values: Map<String, Value>,
         ignore_prot_on_def: bool,
     ) -> Result<NodeGroupTemplate, ConductorCallError> {
-        decode(
-            self.call(
-                ctx,
-                "node_group_template_update",
-                json!({"id": id, "values": values, "ignore_prot_on_def": ignore_prot_on_def}),
-            )
-            .await?,
+        self.answer(
+            ctx,
+            "node_group_template_update",
+            json!({"id": id, "values": values, "ignore_prot_on_def": ignore_prot_on_def}),
         )
+        .await?
+        .decode()
     }
 
     /// `cluster_template_destroy(cluster_template, ignore_prot_on_def)`.
@@ -414,10 +521,9 @@ impl ConductorClient {
         cluster_id: &str,
         values: Map<String, Value>,
     ) -> Result<String, ConductorCallError> {
-        decode(
-            self.call(ctx, "node_group_add", json!({"cluster": cluster_id, "values": values}))
-                .await?,
-        )
+        self.answer(ctx, "node_group_add", json!({"cluster": cluster_id, "values": values}))
+            .await?
+            .decode()
     }
 
     /// `node_group_update(node_group, values)`.
@@ -439,14 +545,13 @@ impl ConductorClient {
         node_group_id: &str,
         values: Map<String, Value>,
     ) -> Result<String, ConductorCallError> {
-        decode(
-            self.call(
-                ctx,
-                "instance_add",
-                json!({"node_group": node_group_id, "values": values}),
-            )
-            .await?,
+        self.answer(
+            ctx,
+            "instance_add",
+            json!({"node_group": node_group_id, "values": values}),
         )
+        .await?
+        .decode()
     }
 
     /// `instance_update(instance, values)`.
@@ -499,7 +604,9 @@ impl ConductorClient {
         ctx: &RequestContext,
         filters: Map<String, Value>,
     ) -> Result<i64, ConductorCallError> {
-        decode(self.call(ctx, "data_source_count", Value::Object(filters)).await?)
+        self.answer(ctx, "data_source_count", Value::Object(filters))
+            .await?
+            .decode()
     }
 
     /// `job_execution_count(**filters)`.
@@ -508,7 +615,9 @@ impl ConductorClient {
         ctx: &RequestContext,
         filters: Map<String, Value>,
     ) -> Result<i64, ConductorCallError> {
-        decode(self.call(ctx, "job_execution_count", Value::Object(filters)).await?)
+        self.answer(ctx, "job_execution_count", Value::Object(filters))
+            .await?
+            .decode()
     }
 
     /// `job_main_name(job)`.
@@ -517,12 +626,16 @@ impl ConductorClient {
         ctx: &RequestContext,
         job_id: &str,
     ) -> Result<Option<String>, ConductorCallError> {
-        decode(self.call(ctx, "job_main_name", json!({"job": job_id})).await?)
+        self.answer(ctx, "job_main_name", json!({"job": job_id}))
+            .await?
+            .decode()
     }
 
     /// `job_lib_names(job)`.
     pub async fn job_lib_names(&self, ctx: &RequestContext, job_id: &str) -> Result<Vec<String>, ConductorCallError> {
-        decode(self.call(ctx, "job_lib_names", json!({"job": job_id})).await?)
+        self.answer(ctx, "job_lib_names", json!({"job": job_id}))
+            .await?
+            .decode()
     }
 
     /// `job_binary_internal_get_raw_data(job_binary_internal_id)`: base64, or `None`.
@@ -531,14 +644,13 @@ impl ConductorClient {
         ctx: &RequestContext,
         id: &str,
     ) -> Result<Option<String>, ConductorCallError> {
-        decode(
-            self.call(
-                ctx,
-                "job_binary_internal_get_raw_data",
-                json!({"job_binary_internal_id": id}),
-            )
-            .await?,
+        self.answer(
+            ctx,
+            "job_binary_internal_get_raw_data",
+            json!({"job_binary_internal_id": id}),
         )
+        .await?
+        .decode()
     }
 
     /// `cluster_provision_step_add(cluster_id, values)`: the step's id.
@@ -548,14 +660,13 @@ impl ConductorClient {
         cluster_id: &str,
         values: Map<String, Value>,
     ) -> Result<String, ConductorCallError> {
-        decode(
-            self.call(
-                ctx,
-                "cluster_provision_step_add",
-                json!({"cluster_id": cluster_id, "values": values}),
-            )
-            .await?,
+        self.answer(
+            ctx,
+            "cluster_provision_step_add",
+            json!({"cluster_id": cluster_id, "values": values}),
         )
+        .await?
+        .decode()
     }
 
     /// `cluster_provision_progress_update(cluster_id)`: the cluster with its events.
@@ -564,14 +675,13 @@ impl ConductorClient {
         ctx: &RequestContext,
         cluster_id: &str,
     ) -> Result<Cluster, ConductorCallError> {
-        decode(
-            self.call(
-                ctx,
-                "cluster_provision_progress_update",
-                json!({"cluster_id": cluster_id}),
-            )
-            .await?,
+        self.answer(
+            ctx,
+            "cluster_provision_progress_update",
+            json!({"cluster_id": cluster_id}),
         )
+        .await?
+        .decode()
     }
 
     /// `cluster_event_add(provision_step, values)`: the event's id.
@@ -581,18 +691,17 @@ impl ConductorClient {
         step_id: &str,
         values: Map<String, Value>,
     ) -> Result<String, ConductorCallError> {
-        decode(
-            self.call(
-                ctx,
-                "cluster_event_add",
-                json!({"provision_step": step_id, "values": values}),
-            )
-            .await?,
+        self.answer(
+            ctx,
+            "cluster_event_add",
+            json!({"provision_step": step_id, "values": values}),
         )
+        .await?
+        .decode()
     }
 
     /// `plugin_get_all()`.
     pub async fn plugin_get_all(&self, ctx: &RequestContext) -> Result<Vec<PluginData>, ConductorCallError> {
-        decode(self.call(ctx, "plugin_get_all", json!({})).await?)
+        self.answer(ctx, "plugin_get_all", json!({})).await?.decode()
     }
 }

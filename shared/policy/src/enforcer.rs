@@ -59,6 +59,8 @@ struct State {
     dir_mtimes: HashMap<PathBuf, SystemTime>,
     need_check_rules: bool,
     informed_no_policy_file: bool,
+    /// Whether every registered default is in `rules` (false whenever `rules` changed).
+    defaults_merged: bool,
 }
 
 /// Loads and enforces policy rules (oslo.policy's `Enforcer` with `use_conf=True`).
@@ -125,6 +127,7 @@ impl Enforcer {
         }
         let check = parse_rule(default.check_str);
         self.registered.insert(default.name.to_string(), (default, check));
+        self.state.get_mut().unwrap_or_else(|e| e.into_inner()).defaults_merged = false;
         Ok(())
     }
 
@@ -214,6 +217,7 @@ impl Enforcer {
                 None => {
                     state.rules = Arc::new(Rules::new(BTreeMap::new(), self.default_rule()));
                     state.need_check_rules = true;
+                    state.defaults_merged = false;
                 }
             }
             for dir in &existing_dirs {
@@ -222,17 +226,22 @@ impl Enforcer {
                 }
             }
         }
-        let missing: Vec<(&String, &Check)> = self
-            .registered
-            .iter()
-            .filter(|(name, _)| !state.rules.contains(name))
-            .map(|(name, (_, check))| (name, check))
-            .collect();
-        if !missing.is_empty() {
-            let rules = Arc::make_mut(&mut state.rules);
-            for (name, check) in missing {
-                rules.insert(name.clone(), check.clone());
+        // Every registered default not overridden is added back; until the rules change
+        // again (or a default is registered) there is nothing missing to look for.
+        if !state.defaults_merged {
+            let missing: Vec<(&String, &Check)> = self
+                .registered
+                .iter()
+                .filter(|(name, _)| !state.rules.contains(name))
+                .map(|(name, (_, check))| (name, check))
+                .collect();
+            if !missing.is_empty() {
+                let rules = Arc::make_mut(&mut state.rules);
+                for (name, check) in missing {
+                    rules.insert(name.clone(), check.clone());
+                }
             }
+            state.defaults_merged = true;
         }
         if state.need_check_rules {
             let undefined = state.rules.undefined_references();
@@ -278,6 +287,7 @@ impl Enforcer {
             Arc::make_mut(&mut state.rules).update(loaded);
         }
         state.need_check_rules = true;
+        state.defaults_merged = false;
         tracing::debug!(path = %path.display(), "reloaded policy file");
         Ok(true)
     }

@@ -1,6 +1,7 @@
 //! A set of named rules with oslo's default-rule fallback (`Rules.__missing__`), loading from
 //! policy file text (YAML, of which JSON is a subset), and evaluation entry points.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -84,7 +85,7 @@ impl Rules {
         let ctx = Context {
             rules: self,
             target,
-            creds: &creds,
+            creds: creds.as_ref(),
         };
         check.evaluate(&ctx, 0)
     }
@@ -146,14 +147,18 @@ impl Rules {
 }
 
 /// oslo's `enforce` copies a truthy `system_scope` credential to `system` before evaluating.
-fn with_system_scope(creds: &Value) -> Value {
-    let mut creds = creds.clone();
-    if let Value::Object(map) = &mut creds
-        && let Some(scope) = map.get("system_scope").filter(|v| truthy(v)).cloned()
-    {
-        map.insert("system".into(), scope);
+fn with_system_scope(creds: &Value) -> Cow<'_, Value> {
+    match creds.get("system_scope").filter(|v| truthy(v)) {
+        Some(scope) => {
+            let scope = scope.clone();
+            let mut creds = creds.clone();
+            if let Value::Object(map) = &mut creds {
+                map.insert("system".into(), scope);
+            }
+            Cow::Owned(creds)
+        }
+        None => Cow::Borrowed(creds),
     }
-    creds
 }
 
 /// `parse_file_contents`: `yaml.safe_load(text) or {}`, which must then be a mapping. A key

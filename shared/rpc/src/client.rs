@@ -5,7 +5,7 @@ use crate::context::RequestContext;
 use crate::driver::{Destination, Publish, PublishOutcome, RetryPolicy};
 use crate::error::{Result, RpcError};
 use crate::failure::RemoteError;
-use crate::message::{CallInfo, Request, new_hex_id, serialize_msg};
+use crate::message::{CallInfo, ReplyText, Request, new_hex_id, serialize_msg};
 use crate::target::{Target, version_is_compatible};
 use crate::transport::Transport;
 use serde::Serialize;
@@ -104,14 +104,18 @@ impl RpcClient {
         self.call_raw(ctx.to_dict(), method, args).await
     }
 
-    /// Calls `method` and converts the result into `T`.
+    /// Calls `method` and converts the result into `T` (read straight from the reply).
     pub async fn call_as<T: DeserializeOwned>(
         &self,
         ctx: &RequestContext,
         method: &str,
         args: impl Serialize,
     ) -> Result<T> {
-        Ok(serde_json::from_value(self.call(ctx, method, args).await?)?)
+        let args = kwargs(args)?;
+        Ok(match self.call_raw_text(ctx.to_dict(), method, args).await? {
+            Some(reply) => reply.result()?,
+            None => serde_json::from_value(Value::Null)?,
+        })
     }
 
     /// Casts `method` (no reply); returns once the broker has the message.
@@ -121,12 +125,22 @@ impl RpcClient {
     }
 
     /// `call` with a context given as a raw dict (keys without `_context_`).
-    pub async fn call_raw(
+    pub async fn call_raw(&self, context: Map<String, Value>, method: &str, args: Map<String, Value>) -> Result<Value> {
+        match self.call_raw_text(context, method, args).await? {
+            Some(reply) => Ok(reply.result()?),
+            None => Ok(Value::Null),
+        }
+    }
+
+    /// [`RpcClient::call_raw`], answering the reply that carries the result with the result
+    /// still unread (`None` when the method returned null), for the caller to read into its
+    /// own type ([`ReplyText::result`]).
+    pub async fn call_raw_text(
         &self,
         mut context: Map<String, Value>,
         method: &str,
         args: Map<String, Value>,
-    ) -> Result<Value> {
+    ) -> Result<Option<ReplyText>> {
         if self.target.fanout {
             return Err(RpcError::InvalidTarget("a fanout target can only be cast to".into()));
         }
@@ -151,7 +165,7 @@ impl RpcClient {
                 reply_q: waiter.queue.clone(),
                 call_monitor_timeout: self.call_monitor_timeout.map(|d| d.as_secs_f64()),
             };
-            let request = self.request(method, args, Some(call), context);
+            let body = self.request_body(method, args, Some(call), context);
             let mut replies = waiter.listen(&msg_id);
             let _unlisten = Unlisten {
                 waiter,
@@ -159,7 +173,7 @@ impl RpcClient {
             };
             let expiration_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
             match self
-                .publish_request(&request, Some(expiration_ms), RetryPolicy::until(deadline))
+                .publish_request(body, Some(expiration_ms), RetryPolicy::until(deadline))
                 .await
             {
                 Ok(()) => {}
@@ -170,7 +184,7 @@ impl RpcClient {
             }
             debug!(msg_id = %msg_id, "CALL sent");
             let mut monitor = self.call_monitor_timeout.map(|d| (d, Instant::now() + d));
-            let mut final_result: Option<std::result::Result<Value, RemoteError>> = None;
+            let mut final_result: Option<std::result::Result<ReplyText, RemoteError>> = None;
             loop {
                 let wake = monitor.map_or(deadline, |(_, m)| m.min(deadline));
                 let reply = tokio::select! {
@@ -180,21 +194,22 @@ impl RpcClient {
                 let Some(reply) = reply else {
                     return Err(RpcError::Shutdown);
                 };
+                let ending = reply.ending;
                 if let Some(failure) = &reply.failure {
                     final_result = Some(Err(RemoteError::from_failure_string(failure)));
-                } else if !reply.result.is_null() {
-                    final_result = Some(Ok(reply.result.clone()));
-                } else if !reply.ending {
+                } else if reply.has_result {
+                    final_result = Some(Ok(reply));
+                } else if !ending {
                     debug!(msg_id = %msg_id, "call-monitor heartbeat received");
                     if let Some((d, m)) = monitor.as_mut() {
                         *m = Instant::now() + *d;
                     }
                 }
-                if reply.ending {
+                if ending {
                     return match final_result {
-                        Some(Ok(v)) => Ok(v),
+                        Some(Ok(reply)) => Ok(Some(reply)),
                         Some(Err(e)) => Err(RpcError::Remote(e)),
-                        None => Ok(Value::Null),
+                        None => Ok(None),
                     };
                 }
             }
@@ -216,12 +231,14 @@ impl RpcClient {
         async move {
             sahara_telemetry::inject_current(&mut context);
             let request = self.request(method, args, None, context);
+            let unique_id = request.unique_id.clone();
+            let body = Arc::new(serialize_msg(&request.into_map()));
             let retry = match self.retry {
                 Some(r) => RetryPolicy::attempts(r),
                 None => RetryPolicy::FOREVER,
             };
-            self.publish_request(&request, None, retry).await?;
-            debug!(unique_id = %request.unique_id, "CAST sent");
+            self.publish_request(body, None, retry).await?;
+            debug!(unique_id = %unique_id, "CAST sent");
             Ok(())
         }
         .instrument(span)
@@ -247,6 +264,17 @@ impl RpcClient {
         }
     }
 
+    /// The encoded body of a request to this client's target.
+    fn request_body(
+        &self,
+        method: &str,
+        args: Map<String, Value>,
+        call: Option<CallInfo>,
+        context: Map<String, Value>,
+    ) -> Arc<Vec<u8>> {
+        Arc::new(serialize_msg(&self.request(method, args, call, context).into_map()))
+    }
+
     fn check_target(&self, method: &str) -> Result<()> {
         if self.target.topic.is_empty() {
             return Err(RpcError::InvalidTarget(format!("a topic is required to send {method}")));
@@ -264,10 +292,9 @@ impl RpcClient {
     }
 
     /// Publishes a request where oslo would, making sure it has a queue to wait in.
-    async fn publish_request(&self, request: &Request, expiration_ms: Option<u64>, retry: RetryPolicy) -> Result<()> {
+    async fn publish_request(&self, body: Arc<Vec<u8>>, expiration_ms: Option<u64>, retry: RetryPolicy) -> Result<()> {
         let transport = &self.transport;
         let driver = &transport.inner.driver;
-        let body = Arc::new(serialize_msg(&request.to_map()));
         if self.target.fanout {
             let publish = Publish {
                 destination: Destination::Exchange(transport.fanout_exchange(&self.target.topic)),

@@ -5,7 +5,7 @@
 //! prints floats the way `repr(float)` does. Key order is the map's insertion order.
 
 use serde::Serialize;
-use serde_json::ser::Formatter;
+use serde_json::ser::{CharEscape, Formatter};
 use std::io::{self, Write};
 
 /// A serde_json formatter reproducing Python's `json.dumps(obj)` output.
@@ -26,20 +26,7 @@ impl Formatter for PythonFormatter {
     }
 
     fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
-        let bytes = fragment.as_bytes();
-        let mut start = 0;
-        for (i, ch) in fragment.char_indices() {
-            if ch.is_ascii() && ch != '\x7f' {
-                continue;
-            }
-            writer.write_all(&bytes[start..i])?;
-            let mut units = [0u16; 2];
-            for unit in ch.encode_utf16(&mut units) {
-                write!(writer, "\\u{unit:04x}")?;
-            }
-            start = i + ch.len_utf8();
-        }
-        writer.write_all(&bytes[start..])
+        write_ascii_fragment(writer, fragment, b"\\")
     }
 
     fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
@@ -49,6 +36,99 @@ impl Formatter for PythonFormatter {
     fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
         writer.write_all(python_float_repr(f64::from(value)).as_bytes())
     }
+}
+
+/// Writes `fragment` with every character outside ASCII (and DEL) as `\uXXXX` (lowercase
+/// hex, UTF-16 units, as Python writes them), each escape starting with `backslash`.
+fn write_ascii_fragment<W: ?Sized + Write>(writer: &mut W, fragment: &str, backslash: &[u8]) -> io::Result<()> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = fragment.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        // ASCII below DEL passes as it is; `i` stays on a character boundary.
+        if bytes[i] < 0x7f {
+            i += 1;
+            continue;
+        }
+        writer.write_all(&bytes[start..i])?;
+        let Some(ch) = fragment[i..].chars().next() else {
+            break;
+        };
+        let mut units = [0u16; 2];
+        for unit in ch.encode_utf16(&mut units) {
+            let nibble = |shift: u16| HEX[usize::from((*unit >> shift) & 0xf)];
+            writer.write_all(backslash)?;
+            writer.write_all(&[b'u', nibble(12), nibble(8), nibble(4), nibble(0)])?;
+        }
+        i += ch.len_utf8();
+        start = i;
+    }
+    writer.write_all(&bytes[start..])
+}
+
+/// [`PythonFormatter`]'s output as it appears inside a JSON string literal: the bytes between
+/// the quotes of `json.dumps(json.dumps(value))`. Python-style JSON is printable ASCII, so only
+/// its quotes and backslashes change (`\"` and `\\`), and no second pass over the text is needed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct QuotedPythonFormatter;
+
+impl Formatter for QuotedPythonFormatter {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        PythonFormatter.begin_array_value(writer, first)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        PythonFormatter.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        PythonFormatter.begin_object_value(writer)
+    }
+
+    fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        PythonFormatter.write_f64(writer, value)
+    }
+
+    fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        PythonFormatter.write_f32(writer, value)
+    }
+
+    fn begin_string<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b"\\\"")
+    }
+
+    fn end_string<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b"\\\"")
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        write_ascii_fragment(writer, fragment, b"\\\\")
+    }
+
+    fn write_char_escape<W: ?Sized + Write>(&mut self, writer: &mut W, char_escape: CharEscape) -> io::Result<()> {
+        let mut inner = Vec::with_capacity(6);
+        PythonFormatter.write_char_escape(&mut inner, char_escape)?;
+        write_quoted_ascii(writer, &inner)
+    }
+
+    fn write_raw_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        let mut inner = Vec::with_capacity(fragment.len());
+        write_ascii_fragment(&mut inner, fragment, b"\\")?;
+        write_quoted_ascii(writer, &inner)
+    }
+}
+
+/// Writes ASCII text with `"` and `\` escaped, as a JSON string literal holds it.
+fn write_quoted_ascii<W: ?Sized + Write>(writer: &mut W, text: &[u8]) -> io::Result<()> {
+    let mut start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        if b == b'"' || b == b'\\' {
+            writer.write_all(&text[start..i])?;
+            writer.write_all(b"\\")?;
+            start = i;
+        }
+    }
+    writer.write_all(&text[start..])
 }
 
 /// Formats a float like Python's `repr(float)`: shortest round-trip digits, positional
@@ -114,6 +194,16 @@ pub fn to_python_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
         .serialize(&mut ser)
         .expect("JSON serialisation into memory does not fail");
     out
+}
+
+/// Appends to `out` the bytes Python's `json.dumps` would produce for `value`, as they appear
+/// inside the quotes of a JSON string ([`QuotedPythonFormatter`]).
+pub fn write_quoted_python_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let mut ser = serde_json::Serializer::with_formatter(out, QuotedPythonFormatter);
+    // Serialising a serde_json::Value or a derived struct into memory cannot fail.
+    value
+        .serialize(&mut ser)
+        .expect("JSON serialisation into memory does not fail");
 }
 
 /// Serialises to a Python-compatible JSON string (always ASCII).

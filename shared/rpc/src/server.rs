@@ -279,10 +279,11 @@ async fn send_reply(shared: &Shared, reply_q: &str, reply: Reply) {
     }
     let opts = shared.transport.options();
     let give_up = Instant::now() + Duration::from_secs(opts.rabbit.kombu_missing_consumer_retry_timeout);
+    let msg_id = reply.msg_id.clone();
     let publish = Publish {
         destination: Destination::Default,
         routing_key: reply_q.to_string(),
-        body: Arc::new(serialize_msg(&reply.to_map())),
+        body: Arc::new(serialize_msg(&reply.into_map())),
         expiration_ms: None,
         mandatory: opts.rabbit.direct_mandatory_flag,
         ensure_queue: None,
@@ -297,11 +298,11 @@ async fn send_reply(shared: &Shared, reply_q: &str, reply: Reply) {
         {
             Ok(PublishOutcome::Routed) => return,
             Ok(PublishOutcome::Unroutable) if Instant::now() + REPLY_RETRY < give_up => {
-                debug!(msg_id = %reply.msg_id, reply_queue = %reply_q, "reply queue missing, retrying");
+                debug!(msg_id = %msg_id, reply_queue = %reply_q, "reply queue missing, retrying");
                 tokio::time::sleep(REPLY_RETRY).await;
             }
             Ok(PublishOutcome::Unroutable) | Err(_) => {
-                error!(msg_id = %reply.msg_id, reply_queue = %reply_q,
+                error!(msg_id = %msg_id, reply_queue = %reply_q,
                        "The reply failed to send after {}s due to a missing queue. Abandoning...",
                        opts.rabbit.kombu_missing_consumer_retry_timeout);
                 if shared.obsolete_replies.lock().unwrap_or_else(|e| e.into_inner()).len() < 200 {

@@ -7,7 +7,7 @@ use crate::driver::{
     Binding, ConsumerHandle, ConsumerSpec, Driver, ExchangeDecl, ExchangeKind, QueueDecl, QueueSpec, Readiness,
 };
 use crate::error::Result;
-use crate::message::{DuplicateFilter, Reply, deserialize_msg, new_hex_id};
+use crate::message::{DuplicateFilter, ReplyText, new_hex_id};
 use crate::options::TransportOptions;
 use crate::url::{DriverKind, TransportUrl};
 use std::collections::HashMap;
@@ -163,7 +163,7 @@ impl Transport {
 pub(crate) struct ReplyWaiter {
     /// The reply queue name sent as `_reply_q`.
     pub queue: String,
-    waiters: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Reply>>>>,
+    waiters: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<ReplyText>>>>,
     ready: tokio::sync::watch::Receiver<Readiness>,
     handle: tokio::sync::Mutex<Option<ConsumerHandle>>,
 }
@@ -190,14 +190,15 @@ impl ReplyWaiter {
             delete_on_stop: vec![queue.clone()],
         };
         let (mut rx, handle) = transport.inner.driver.consume(spec)?.split();
-        let waiters: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Reply>>>> = Arc::default();
+        let waiters: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<ReplyText>>>> = Arc::default();
         let routes = waiters.clone();
         tokio::spawn(async move {
             let mut seen = DuplicateFilter::default();
             while let Some(delivery) = rx.recv().await {
                 // Route first, acknowledge after: the caller is not kept waiting for the
                 // acknowledgement's trip through the connection's I/O loop.
-                match deserialize_msg(&delivery.body).and_then(|m| Reply::from_map(&m)) {
+                // The result is left for the caller to read, in its own task.
+                match ReplyText::from_body(&delivery.body) {
                     Ok(reply) if !seen.check_and_add(&reply.unique_id) => {
                         debug!(msg_id = %reply.msg_id, "dropping a duplicate reply");
                     }
@@ -235,7 +236,7 @@ impl ReplyWaiter {
     }
 
     /// Registers a call waiting for replies to `msg_id`.
-    pub fn listen(&self, msg_id: &str) -> mpsc::UnboundedReceiver<Reply> {
+    pub fn listen(&self, msg_id: &str) -> mpsc::UnboundedReceiver<ReplyText> {
         let (tx, rx) = mpsc::unbounded_channel();
         self.waiters
             .lock()

@@ -207,7 +207,7 @@ fn create_values(data: &Obj, version: ApiVersion) -> Obj {
     }
 }
 
-async fn list(call: &Call<'_>, args: &Args, version: ApiVersion) -> Reply {
+async fn list(call: &Call<'_>, args: &Args, version: ApiVersion) -> crate::templates::Listing {
     if let Some(marker) = listing::marker(args) {
         existing(call, marker).await?;
     }
@@ -457,11 +457,11 @@ macro_rules! call {
     };
 }
 
-async fn list_v1(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+async fn list_v1(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> crate::templates::Listing {
     list(call!(state, ctx), &args, ApiVersion::V1).await
 }
 
-async fn list_v2(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+async fn list_v2(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> crate::templates::Listing {
     list(call!(state, ctx), &args, ApiVersion::V2).await
 }
 

@@ -63,7 +63,11 @@ pub async fn existing(call: &Call<'_>, id: &str) -> Result<DataSource, ApiError>
         .ok_or_else(|| ApiError::check_exists(&[("id", id)]))
 }
 
-async fn list<const V2: bool>(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+async fn list<const V2: bool>(
+    State(state): State<ApiState>,
+    Caller(ctx): Caller,
+    args: Args,
+) -> crate::templates::Listing {
     let call = Call {
         state: &state,
         ctx: &ctx,

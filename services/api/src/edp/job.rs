@@ -91,7 +91,11 @@ fn render(job: &Job, v2: bool) -> Reply {
     ))
 }
 
-async fn list<const V2: bool>(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+async fn list<const V2: bool>(
+    State(state): State<ApiState>,
+    Caller(ctx): Caller,
+    args: Args,
+) -> crate::templates::Listing {
     let call = Call {
         state: &state,
         ctx: &ctx,

@@ -136,7 +136,11 @@ async fn create<const V2: bool>(
     Ok(templates::wrapped(KIND, body, version(V2)))
 }
 
-async fn list<const V2: bool>(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+async fn list<const V2: bool>(
+    State(state): State<ApiState>,
+    Caller(ctx): Caller,
+    args: Args,
+) -> crate::templates::Listing {
     let call = Call {
         state: &state,
         ctx: &ctx,
@@ -335,7 +339,7 @@ fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
-async fn internal_list(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+async fn internal_list(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> crate::templates::Listing {
     let call = Call {
         state: &state,
         ctx: &ctx,

@@ -103,7 +103,11 @@ fn tenant(call: &Call<'_>) -> Option<String> {
     call.ctx.project_id.clone()
 }
 
-async fn list<const V2: bool>(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+async fn list<const V2: bool>(
+    State(state): State<ApiState>,
+    Caller(ctx): Caller,
+    args: Args,
+) -> crate::templates::Listing {
     let call = Call {
         state: &state,
         ctx: &ctx,

@@ -326,6 +326,26 @@ impl IntoResponse for Render {
     }
 }
 
+/// A successful answer whose JSON body is already written (what [`Render`] would write for the
+/// same JSON): the route's default status, `Content-Type: application/json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderJson(pub Bytes);
+
+impl IntoResponse for RenderJson {
+    fn into_response(self) -> Response {
+        let mut r = (
+            [(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response();
+        r.extensions_mut().insert(UseRouteStatus);
+        r
+    }
+}
+
 /// Whether `mimetype` is one werkzeug's `MIMEAccept([("application/json", 1)])` contains.
 fn json_mimetype(mimetype: &str) -> bool {
     matches!(mimetype, "" | "application/json" | "application/*" | "*/*")

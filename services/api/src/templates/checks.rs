@@ -292,12 +292,19 @@ pub async fn shares(call: &Call<'_>, shares: &Value) -> Result<(), ApiError> {
 }
 
 /// `check_node_group_template_unique_name`: no visible node group template has this name.
+///
+/// Sahara lists the templates whose name matches the name as a regular expression, then looks
+/// for an exact match among them. The exact matches are found as well among the templates
+/// whose name equals it as the database compares (an index lookup, where the regular
+/// expression reads every row of the project), and the names that reach this check (the
+/// schema's `valid_name_hostname`) cannot be an invalid regular expression, so the answer is
+/// the same.
 async fn ngt_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
     let filters = Map::from_iter([("name".to_string(), Value::String(name.to_string()))]);
     let page = call
         .state
         .conductor
-        .node_group_template_get_all(call.ctx, true, filters)
+        .node_group_template_get_all(call.ctx, false, filters)
         .await?;
     if page.items.iter().any(|t| t.name == name) {
         return Err(
@@ -307,13 +314,13 @@ async fn ngt_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `check_cluster_template_unique_name`.
+/// `check_cluster_template_unique_name` (an exact lookup, as [`ngt_unique_name`]).
 async fn ct_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
     let filters = Map::from_iter([("name".to_string(), Value::String(name.to_string()))]);
     let page = call
         .state
         .conductor
-        .cluster_template_get_all(call.ctx, true, filters)
+        .cluster_template_get_all(call.ctx, false, filters)
         .await?;
     if page.items.iter().any(|t| t.name == name) {
         return Err(

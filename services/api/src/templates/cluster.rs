@@ -85,7 +85,7 @@ async fn existing(call: &Call<'_>, id: &str) -> Result<ClusterTemplate, ApiError
         .ok_or_else(|| ApiError::check_exists(&[("id", id)]))
 }
 
-async fn list(call: &Call<'_>, args: &Args, version: ApiVersion) -> Reply {
+async fn list(call: &Call<'_>, args: &Args, version: ApiVersion) -> crate::templates::Listing {
     if let Some(marker) = listing::marker(args) {
         existing(call, marker).await?;
     }

@@ -8,7 +8,7 @@
 /// macro is invoked).
 macro_rules! handlers {
     ($version:expr, $list:ident, $create:ident, $get:ident, $update:ident, $delete:ident, $export:ident) => {
-        async fn $list(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> Reply {
+        async fn $list(State(state): State<ApiState>, Caller(ctx): Caller, args: Args) -> $crate::templates::Listing {
             list(
                 &Call {
                     state: &state,
@@ -111,7 +111,7 @@ pub mod node_group;
 
 use crate::ApiState;
 use crate::error::ApiError;
-use crate::rest::{Args, Render, listing};
+use crate::rest::{Args, Render, RenderJson, listing};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sahara_model::conductor::Page;
@@ -199,8 +199,17 @@ pub fn list_filters(args: &Args, version: ApiVersion, func: &str) -> Result<Obj,
     })
 }
 
+/// A list handler's answer ([`render_page`]).
+pub type Listing = Result<Response, ApiError>;
+
 /// `render(res=page, name=<list key>)`.
-pub fn render_page<T: Serialize>(kind: ResourceKind, page: Page<T>, version: ApiVersion, args: &Args) -> Reply {
+pub fn render_page<T: Serialize>(kind: ResourceKind, page: Page<T>, version: ApiVersion, args: &Args) -> Listing {
+    let marker_requested = args.contains("marker");
+    if let Some(flat) = api_view::flat_view(kind, version)
+        && let Some(body) = flat_page(kind, flat, &page, version, marker_requested)
+    {
+        return Ok(RenderJson(body.into()).into_response());
+    }
     let items = page
         .items
         .iter()
@@ -212,8 +221,45 @@ pub fn render_page<T: Serialize>(kind: ResourceKind, page: Page<T>, version: Api
         items,
         page.prev,
         page.next,
-        args.contains("marker"),
-    )))
+        marker_requested,
+    ))
+    .into_response())
+}
+
+/// The bytes [`api_view::list_body`] of the items' views serializes to, written straight from
+/// the typed items; `None` when an item cannot be written that way (then nothing is lost but
+/// the time).
+fn flat_page<T: Serialize>(
+    kind: ResourceKind,
+    flat: api_view::FlatView,
+    page: &Page<T>,
+    version: ApiVersion,
+    marker_requested: bool,
+) -> Option<Vec<u8>> {
+    let key = kind.list_key(version).unwrap_or_else(|| kind.table());
+    let mut out = Vec::with_capacity(64 + 1024 * page.items.len());
+    out.push(b'{');
+    serde_json::to_writer(&mut out, key).ok()?;
+    out.extend_from_slice(b":[");
+    for (i, item) in page.items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if let Err(e) = api_view::write_flat_view(&mut out, flat, item) {
+            tracing::debug!(error = %e, "listing through JSON maps");
+            return None;
+        }
+    }
+    out.push(b']');
+    if page.prev.is_some() || page.next.is_some() || marker_requested {
+        out.extend_from_slice(b",\"markers\":{\"prev\":");
+        serde_json::to_writer(&mut out, &page.prev).ok()?;
+        out.extend_from_slice(b",\"next\":");
+        serde_json::to_writer(&mut out, &page.next).ok()?;
+        out.push(b'}');
+    }
+    out.push(b'}');
+    Some(out)
 }
 
 /// An export body (`{"<envelope>": template}`) answered as a download named `filename`.

@@ -145,13 +145,7 @@ async fn simple_list(
     regex_search: bool,
     kwargs: Obj,
 ) -> Result<Value> {
-    let scope = scope(ctx);
-    me.store
-        .run(op, move |c, backend, _| {
-            let req = list_request(&kwargs, regex_search, kind.regex_filter_columns(), backend)?;
-            Ok(page_value(query::list(c, table, &scope, &req)?))
-        })
-        .await
+    super::flat_list(me, ctx, op, kind, table, regex_search, kwargs).await
 }
 
 impl Conductor {
@@ -161,7 +155,7 @@ impl Conductor {
     pub async fn data_source_get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Obj>> {
         let (scope, id) = (scope(ctx), id.to_string());
         self.store
-            .run("data_source_get", move |c, _, _| {
+            .read("data_source_get", move |c, _, _| {
                 query::get(c, &DATA_SOURCES, &scope, &id)
             })
             .await
@@ -396,7 +390,7 @@ impl Conductor {
     pub async fn job_binary_get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Obj>> {
         let (scope, id) = (scope(ctx), id.to_string());
         self.store
-            .run("job_binary_get", move |c, _, _| {
+            .read("job_binary_get", move |c, _, _| {
                 query::get(c, &JOB_BINARIES, &scope, &id)
             })
             .await
@@ -496,7 +490,7 @@ impl Conductor {
     pub async fn job_binary_internal_get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Obj>> {
         let (scope, id) = (scope(ctx), id.to_string());
         self.store
-            .run("job_binary_internal_get", move |c, _, _| {
+            .read("job_binary_internal_get", move |c, _, _| {
                 query::get(c, &JOB_BINARY_INTERNAL, &scope, &id)
             })
             .await

@@ -173,13 +173,46 @@ pub(crate) fn list_request(
     })
 }
 
+/// Whether a list call pages (`limit` or `marker` given), which takes more than one statement.
+pub(crate) fn paged(kwargs: &Obj) -> bool {
+    ["limit", "marker"]
+        .iter()
+        .any(|k| !matches!(kwargs.get(*k), None | Some(Value::Null)))
+}
+
+/// `*_get_all` of a table without children: one statement ([`Store::read`]) unless paged.
+pub(crate) async fn flat_list(
+    me: &Conductor,
+    ctx: &RequestContext,
+    op: &'static str,
+    kind: ResourceKind,
+    table: &'static Table,
+    regex_search: bool,
+    kwargs: Obj,
+) -> Result<Value> {
+    let scope = scope(ctx);
+    let transaction = paged(&kwargs);
+    let list = move |c: &mut DbConnection, backend, _| {
+        let req = list_request(&kwargs, regex_search, kind.regex_filter_columns(), backend)?;
+        Ok(page_value(query::list(c, table, &scope, &req)?))
+    };
+    if transaction {
+        me.store.run(op, list).await
+    } else {
+        me.store.read(op, list).await
+    }
+}
+
 /// A page as it travels: `{"items": [...], "prev": .., "next": ..}`.
 pub(crate) fn page_value(page: Page) -> Value {
-    serde_json::json!({
-        "items": page.items.into_iter().map(Value::Object).collect::<Vec<_>>(),
-        "prev": page.prev,
-        "next": page.next,
-    })
+    let mut m = Map::with_capacity(3);
+    m.insert(
+        "items".into(),
+        Value::Array(page.items.into_iter().map(Value::Object).collect()),
+    );
+    m.insert("prev".into(), page.prev.map_or(Value::Null, Value::String));
+    m.insert("next".into(), page.next.map_or(Value::Null, Value::String));
+    Value::Object(m)
 }
 
 /// Equality filter on one column.

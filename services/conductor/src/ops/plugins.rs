@@ -33,7 +33,7 @@ impl Conductor {
     pub async fn plugin_get(&self, ctx: &RequestContext, name: &str) -> Result<Option<Obj>> {
         let (scope, name) = (scope(ctx), name.to_string());
         self.store
-            .run("plugin_get", move |c, _, _| {
+            .read("plugin_get", move |c, _, _| {
                 Ok(
                     query::select(c, &PLUGIN_DATA, &scope, &by("name", &name), Some("t.`id`"))?
                         .into_iter()
@@ -47,7 +47,7 @@ impl Conductor {
     pub async fn plugin_get_all(&self, ctx: &RequestContext) -> Result<Vec<Obj>> {
         let scope = scope(ctx);
         self.store
-            .run("plugin_get_all", move |c, _, _| {
+            .read("plugin_get_all", move |c, _, _| {
                 query::select(c, &PLUGIN_DATA, &scope, &[], Some("t.`id`"))
             })
             .await

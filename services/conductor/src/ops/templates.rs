@@ -212,7 +212,7 @@ impl Conductor {
     pub async fn node_group_template_get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Obj>> {
         let (scope, id) = (scope(ctx), id.to_string());
         self.store
-            .run("node_group_template_get", move |c, _, _| {
+            .read("node_group_template_get", move |c, _, _| {
                 query::get(c, &NODE_GROUP_TEMPLATES, &scope, &id)
             })
             .await
@@ -225,18 +225,16 @@ impl Conductor {
         regex_search: bool,
         kwargs: Obj,
     ) -> Result<Value> {
-        let scope = scope(ctx);
-        self.store
-            .run("node_group_template_get_all", move |c, backend, _| {
-                let req = list_request(
-                    &kwargs,
-                    regex_search,
-                    ResourceKind::NodeGroupTemplate.regex_filter_columns(),
-                    backend,
-                )?;
-                Ok(page_value(query::list(c, &NODE_GROUP_TEMPLATES, &scope, &req)?))
-            })
-            .await
+        super::flat_list(
+            self,
+            ctx,
+            "node_group_template_get_all",
+            ResourceKind::NodeGroupTemplate,
+            &NODE_GROUP_TEMPLATES,
+            regex_search,
+            kwargs,
+        )
+        .await
     }
 
     /// `node_group_template_create(values)`.

@@ -155,6 +155,26 @@ impl Store {
         T: Send + 'static,
         F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
     {
+        self.attempts(op, true, f).await
+    }
+
+    /// Runs `f`, which reads with one statement, as [`Store::run`] does but without
+    /// `BEGIN`/`COMMIT` around it: a lone statement is its own transaction, and the two
+    /// round trips are saved. Anything issuing more than one statement uses [`Store::run`].
+    pub async fn read<T, F>(&self, op: &'static str, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
+    {
+        self.attempts(op, false, f).await
+    }
+
+    /// [`Store::run`] (`transaction`) or [`Store::read`].
+    async fn attempts<T, F>(&self, op: &'static str, transaction: bool, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
+    {
         let f = Arc::new(f);
         let seed = uuid::Uuid::new_v4().as_u128();
         let mut attempt = 0u32;
@@ -164,7 +184,11 @@ impl Store {
             let outcome = tokio::task::spawn_blocking(move || {
                 let _ids = CallIds::enter(seed, attempt);
                 let mut conn = checkout(&pool, &options).map_err(|e| ConductorError::Pool(e.to_string()))?;
-                conn.transaction(|c| f(c, backend, attempt)).map_err(commit_error)
+                if transaction {
+                    conn.transaction(|c| f(c, backend, attempt)).map_err(commit_error)
+                } else {
+                    f(&mut conn, backend, attempt)
+                }
             })
             .await
             .unwrap_or_else(|e| Err(ConductorError::Database(format!("{op} panicked: {e}"))));

@@ -236,15 +236,19 @@ pub fn list(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListReq
         None => None,
     };
     // Previous/next markers: every matching id in ascending order of the sort column,
-    // reversed for descending sorts.
-    let mut ids_sql = Sql::new(format!("SELECT t.`id` AS `v` FROM {} t", ident(table.name)));
-    push_where(&mut ids_sql, table, "t", scope, &req.filters)?;
-    ids_sql.push(&format!(" ORDER BY t.{}", ident(col)));
-    let mut ids: Vec<String> = ids_sql.load_strings(conn)?.into_iter().flatten().collect();
-    if desc {
-        ids.reverse();
-    }
-    let (prev, next) = prev_and_next(&ids, limit, marker.as_deref());
+    // reversed for descending sorts. Without a limit there are none, and no ids to read.
+    let (prev, next) = if limit.is_some() {
+        let mut ids_sql = Sql::new(format!("SELECT t.`id` AS `v` FROM {} t", ident(table.name)));
+        push_where(&mut ids_sql, table, "t", scope, &req.filters)?;
+        ids_sql.push(&format!(" ORDER BY t.{}", ident(col)));
+        let mut ids: Vec<String> = ids_sql.load_strings(conn)?.into_iter().flatten().collect();
+        if desc {
+            ids.reverse();
+        }
+        prev_and_next(&ids, limit, marker.as_deref())
+    } else {
+        (None, None)
+    };
 
     let mut sql = Sql::new(format!("SELECT {} FROM {} t", json_row(table, "t"), ident(table.name)));
     push_where(&mut sql, table, "t", scope, &req.filters)?;

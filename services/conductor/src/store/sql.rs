@@ -13,6 +13,8 @@ use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, SmallInt, Text,
 use diesel::{QueryableByName, RunQueryDsl};
 use sahara_schema::DbConnection;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
 
 /// The backend of [`DbConnection`] (MySQL or SQLite, chosen at run time).
 pub type Backend = <DbConnection as diesel::Connection>::Backend;
@@ -156,28 +158,140 @@ pub fn ident(name: &str) -> String {
     format!("`{name}`")
 }
 
-/// `JSON_OBJECT('col', `alias`.`col`, ...)` over every non-binary column of `table`.
+/// `JSON_OBJECT('col', `alias`.`col`, ...)` over every non-binary column of `table`. The
+/// text only depends on the table spec and the alias, so it is built once per pair.
 pub fn json_row(table: &Table, alias: &str) -> String {
-    let parts: Vec<String> = table
-        .columns
-        .iter()
-        .filter(|c| c.kind != Kind::Binary)
-        .map(|c| format!("'{}', {}.{}", c.name, ident(alias), ident(c.name)))
-        .collect();
-    format!("JSON_OBJECT({}) AS `row`", parts.join(", "))
+    /// The texts built so far, by table name and alias.
+    type Built = HashMap<(&'static str, String), Arc<str>>;
+    static BUILT: LazyLock<RwLock<Built>> = LazyLock::new(Default::default);
+    let key = (table.name, alias.to_string());
+    if let Some(text) = BUILT.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return text.to_string();
+    }
+    let mut text = String::from("JSON_OBJECT(");
+    for (i, c) in table.columns.iter().filter(|c| c.kind != Kind::Binary).enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push('\'');
+        text.push_str(c.name);
+        text.push_str("', ");
+        text.push_str(&ident(alias));
+        text.push('.');
+        text.push_str(&ident(c.name));
+    }
+    text.push_str(") AS `row`");
+    BUILT
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, Arc::from(text.as_str()));
+    text
 }
 
 /// Decodes one row object into Sahara's to_dict form: booleans as booleans, JSON columns
-/// parsed, timestamps as `YYYY-MM-DDTHH:MM:SS`.
+/// parsed, timestamps as `YYYY-MM-DDTHH:MM:SS`; every non-binary column of `table` in table
+/// order (absent ones as null), keys the table does not have ignored, the last of repeated
+/// keys kept.
 fn decode_row(table: &Table, text: &str) -> Result<Map<String, Value>, ConductorError> {
-    let raw: Map<String, Value> = serde_json::from_str(text)
-        .map_err(|e| ConductorError::Database(format!("unreadable row from {}: {e}", table.name)))?;
-    let mut out = Map::with_capacity(raw.len());
-    for col in table.columns.iter().filter(|c| c.kind != Kind::Binary) {
-        let v = raw.get(col.name).cloned().unwrap_or(Value::Null);
-        out.insert(col.name.to_string(), decode_value(col, v));
+    let unreadable =
+        |e: serde_json::Error| ConductorError::Database(format!("unreadable row from {}: {e}", table.name));
+    let mut slots: Vec<Option<Value>> = std::iter::repeat_with(|| None).take(table.columns.len()).collect();
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde::de::DeserializeSeed::deserialize(
+        RowSeed {
+            table,
+            slots: &mut slots,
+        },
+        &mut de,
+    )
+    .map_err(unreadable)?;
+    de.end().map_err(unreadable)?;
+    let mut out = Map::with_capacity(table.columns.len());
+    for (col, slot) in table.columns.iter().zip(slots) {
+        if col.kind != Kind::Binary {
+            out.insert(col.name.to_string(), decode_value(col, slot.unwrap_or(Value::Null)));
+        }
     }
     Ok(out)
+}
+
+/// Reads a row object straight into one slot per column of the table, without building a
+/// map of the raw row first.
+struct RowSeed<'a> {
+    table: &'a Table,
+    slots: &'a mut [Option<Value>],
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // The database writes the keys in the order they were asked for (table order).
+        let mut expected = 0;
+        while let Some(index) = map.next_key_seed(ColumnIndex {
+            table: self.table,
+            expected,
+        })? {
+            match index {
+                Some(i) => {
+                    self.slots[i] = Some(map.next_value()?);
+                    expected = i + 1;
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A row key as the index of the column it names (`None` for a key the table lacks).
+struct ColumnIndex<'a> {
+    table: &'a Table,
+    expected: usize,
+}
+
+impl ColumnIndex<'_> {
+    fn find(&self, name: &str) -> Option<usize> {
+        let cols = self.table.columns;
+        if cols.get(self.expected).is_some_and(|c| c.name == name) {
+            return Some(self.expected);
+        }
+        cols.iter().position(|c| c.name == name)
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ColumnIndex<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ColumnIndex<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a column name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok(self.find(v))
+    }
 }
 
 fn decode_value(col: &Column, v: Value) -> Value {
@@ -198,9 +312,12 @@ fn decode_value(col: &Column, v: Value) -> Value {
             _ => v,
         },
         Kind::Timestamp => match &v {
-            Value::String(s) => match parse_timestamp(s) {
-                Some(t) => Value::String(format_timestamp(&t)),
-                None => v,
+            Value::String(s) => match reformat_db_timestamp(s) {
+                Some(t) => Value::String(t),
+                None => match parse_timestamp(s) {
+                    Some(t) => Value::String(format_timestamp(&t)),
+                    None => v,
+                },
             },
             _ => v,
         },
@@ -210,6 +327,38 @@ fn decode_value(col: &Column, v: Value) -> Value {
         },
         Kind::Text | Kind::Binary => v,
     }
+}
+
+/// The common case of [`parse_timestamp`] then [`format_timestamp`], without chrono's format
+/// parsing: `YYYY-MM-DD HH:MM:SS` with an optional `.` and 1 to 9 fraction digits, as the
+/// database writes `DATETIME`s, becomes `YYYY-MM-DDTHH:MM:SS` when it is a valid date and
+/// time. Anything else is `None` (and left to the general path).
+fn reformat_db_timestamp(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r.clone())?
+            .iter()
+            .try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    match &b[19..] {
+        [] => {}
+        [b'.', frac @ ..] if (1..=9).contains(&frac.len()) && frac.iter().all(u8::is_ascii_digit) => {}
+        _ => return None,
+    }
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(digits(0..4)?).ok()?, digits(5..7)?, digits(8..10)?)?;
+    let (h, m, sec) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if sec >= 60 {
+        return None;
+    }
+    chrono::NaiveTime::from_hms_opt(h, m, sec)?;
+    let mut out = String::with_capacity(19);
+    out.push_str(&s[..10]);
+    out.push('T');
+    out.push_str(&s[11..19]);
+    Some(out)
 }
 
 /// Sahara's timestamp format in dicts (`datetime_to_str`): ISO with `T`, no fraction.

@@ -133,6 +133,9 @@ async fn forward(queue: Arc<FakeQueue>, tx: mpsc::Sender<Delivery>, mut stop: wa
                 });
                 return;
             }
+            // Let a competing consumer (woken by `pop_front`) take the next message, as the
+            // broker hands a queue's messages to its consumers in turn.
+            tokio::task::yield_now().await;
             continue;
         }
         tokio::select! {
