@@ -2,7 +2,7 @@
 //! transport (`fake://`) unless `transport_url` names a broker, on SQLite unless
 //! `[database] connection` names another database. It runs the conductor (served on the
 //! `sahara-conductor` topic of its transport), the engine (on `sahara-ops`, with its periodic
-//! tasks) and the API.
+//! tasks) and the API; the API and the engine call the conductor in-process.
 
 use sahara_conductor::{Conductor, ConductorSettings, store::Store};
 use sahara_config::{ConfigOpts, DatabaseOpts, MessagingOpts};
@@ -63,9 +63,11 @@ pub async fn run(
     let transport = transport(&conf)?;
     tracing::info!(transport = %transport.url(), "sahara-all: messaging transport ready");
     let conductor = Arc::new(conductor(&conf).await?);
-    let conductor_server = sahara_conductor::rpc::serve(&transport, conductor, "sahara-all").await?;
+    let conductor_server = sahara_conductor::rpc::serve(&transport, conductor.clone(), "sahara-all").await?;
     tracing::info!(topic = sahara_conductor::rpc::TOPIC, "sahara-all: conductor serving");
-    let conductor_client = sahara_model::conductor::ConductorClient::over_rpc(&transport);
+    // The API and the engine of this process call the conductor in-process, as Sahara's `LocalApi` does
+    // (`[conductor] use_local`); the RPC server above serves engines and APIs of other processes.
+    let conductor_client = sahara_conductor::local_client((*conductor).clone());
     let engine = sahara_engine::Engine::from_conf(&conf, conductor_client.clone(), &transport)?;
     let engine_name = uuid::Uuid::new_v4().to_string();
     let engine_server = sahara_engine::rpc::serve(&transport, engine.clone(), &engine_name).await?;
