@@ -1,5 +1,6 @@
 //! Formatting and mounting the Cinder volumes Heat attached (sahara/service/volumes.py
-//! `mount_to_instances`): each new instance's unmounted disks are found with `lsblk`
+//! `mount_to_instances`): each new instance's unmounted disks are found with `lsblk` (on all
+//! instances at once; the XFS check only when some disk was found — both ours, for speed)
 //! (partitioned disks and Nova's config drive left out), formatted at once (ext4, or XFS when
 //! the cluster enables it and `xfsprogs` is there on every instance) and mounted on the node
 //! group's `volume_mount_prefix` 1, 2, ... and in `/etc/fstab` (ext4 without Sahara's
@@ -39,10 +40,16 @@ pub async fn mount_to_instances(op: &ClusterOp, cluster: &Cluster, new: &[Instan
     if new.is_empty() {
         return Ok(());
     }
+    // The disks of every new instance, looked up at once (Sahara asks one instance after another); the XFS
+    // check (which may install xfsprogs) only runs when there is a disk to format at all.
+    let found = futures_util::future::join_all(new.iter().map(|i| find_devices(op, cluster, i))).await;
+    let found: Vec<Vec<String>> = found.into_iter().collect::<Result<_>>()?;
+    if found.iter().all(Vec::is_empty) {
+        return Ok(());
+    }
     let use_xfs = can_use_xfs(op, cluster, new).await?;
     let timeout = disk_timeout(cluster);
-    for instance in new {
-        let devices = find_devices(op, cluster, instance).await?;
+    for (instance, devices) in new.iter().zip(found) {
         if devices.is_empty() {
             continue;
         }
