@@ -49,6 +49,28 @@ impl Drop for Guard {
     }
 }
 
+/// Starts one of our service binaries with `--config-file conf`, its output to `log` (created), without
+/// `RUST_LOG` (the configuration decides), and killed should this test die before its guard runs.
+pub fn service_process(binary: &Path, conf: &Path, log: &Path) -> Child {
+    let file = std::fs::File::create(log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
+    let mut command = std::process::Command::new(binary);
+    command
+        .args(["--config-file", conf.to_str().expect("a UTF-8 path")])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().expect("log"))
+        .stderr(file);
+    // SAFETY: between fork and exec only prctl(2), which is async-signal-safe.
+    unsafe {
+        use std::os::unix::process::CommandExt as _;
+        command.pre_exec(|| {
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+                .map_err(std::io::Error::from)
+        });
+    }
+    command.spawn().unwrap_or_else(|e| panic!("{}: {e}", binary.display()))
+}
+
 /// SIGTERM, then SIGKILL after 10 s.
 pub fn stop_child(child: &mut Child) {
     if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
@@ -393,24 +415,7 @@ impl Stack {
         )
         .expect("sahara.conf");
         let log_path = sahara_dir.join("sahara-all.log");
-        let log = std::fs::File::create(&log_path).expect("sahara-all log");
-        let mut command = std::process::Command::new(&sahara_all);
-        command
-            .args(["--config-file", conf_path.to_str().unwrap()])
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log);
-        // SAFETY: between fork and exec only prctl(2), which is async-signal-safe; it ends sahara-all should
-        // this test be killed before its guard runs.
-        unsafe {
-            use std::os::unix::process::CommandExt as _;
-            command.pre_exec(|| {
-                rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
-                    .map_err(std::io::Error::from)
-            });
-        }
-        guard.sahara = Some(command.spawn().expect("sahara-all"));
+        guard.sahara = Some(service_process(&sahara_all, &conf_path, &log_path));
         let client = http();
         let deadline = Instant::now() + SAHARA_READY;
         loop {
@@ -465,23 +470,7 @@ impl Stack {
         assert!(bin.exists(), "{} does not exist: build it first", bin.display());
         let dir = self.log_path.parent().expect("sahara dir");
         let log_path = dir.join(format!("{name}.log"));
-        let log = std::fs::File::create(&log_path).expect("log");
-        let mut command = std::process::Command::new(&bin);
-        command
-            .args(["--config-file", dir.join("sahara.conf").to_str().unwrap()])
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log);
-        // SAFETY: between fork and exec only prctl(2), which is async-signal-safe.
-        unsafe {
-            use std::os::unix::process::CommandExt as _;
-            command.pre_exec(|| {
-                rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
-                    .map_err(std::io::Error::from)
-            });
-        }
-        let child = command.spawn().unwrap_or_else(|e| panic!("{binary}: {e}"));
+        let child = service_process(&bin, &dir.join("sahara.conf"), &log_path);
         self.guard.extra.push((name.to_string(), child));
         log_path
     }

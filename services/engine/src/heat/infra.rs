@@ -17,25 +17,6 @@ use std::time::Instant;
 /// Node group id → instance count.
 pub type Counts = BTreeMap<String, i64>;
 
-/// The stages of a create, a scale and a rollback (spawning, waiting, preparing).
-pub const CREATE_STAGES: [ClusterStatus; 3] = [
-    ClusterStatus::Spawning,
-    ClusterStatus::Waiting,
-    ClusterStatus::Preparing,
-];
-/// The stages of a scale.
-pub const SCALE_STAGES: [ClusterStatus; 3] = [
-    ClusterStatus::ScalingSpawning,
-    ClusterStatus::ScalingWaiting,
-    ClusterStatus::ScalingPreparing,
-];
-/// The stages of a scaling rollback.
-pub const ROLLBACK_STAGES: [ClusterStatus; 3] = [
-    ClusterStatus::RollbackSpawning,
-    ClusterStatus::RollbackWaiting,
-    ClusterStatus::RollbackPreparing,
-];
-
 fn counts(cluster: &Cluster) -> Counts {
     cluster
         .node_groups
@@ -63,7 +44,7 @@ pub async fn create_cluster(op: &ClusterOp) -> Result<()> {
     let mut extra = cluster.extra.clone().unwrap_or_default();
     extra.insert("heat_stack_name".into(), json!(template::generate_stack_name(&cluster)));
     op.update(json!({ "extra": extra })).await?;
-    launch_instances(op, &target, CREATE_STAGES, Launch::create()).await?;
+    launch_instances(op, &target, ClusterStatus::CREATE_STAGES, Launch::create()).await?;
     set_rollback_info(op, json!({})).await
 }
 
@@ -99,7 +80,7 @@ pub async fn scale_cluster(op: &ClusterOp, target: &Counts, victims: &[Instance]
         disable_rollback: false,
         victims,
     };
-    let ids = launch_instances(op, target, SCALE_STAGES, launch).await?;
+    let ids = launch_instances(op, target, ClusterStatus::SCALING_STAGES, launch).await?;
     let cluster = op.cluster().await?;
     for ng in cluster.node_groups.iter().filter(|ng| ng.count == 0) {
         op.engine.conductor.node_group_remove(&op.ctx, &ng.id).await?;
@@ -141,7 +122,7 @@ pub async fn rollback_cluster(op: &ClusterOp) -> Result<bool> {
         disable_rollback: true,
         victims: &[],
     };
-    launch_instances(op, &rollback, ROLLBACK_STAGES, launch).await?;
+    launch_instances(op, &rollback, ClusterStatus::ROLLBACK_STAGES, launch).await?;
     tracing::warn!(cluster_id = %op.cluster_id, "Cluster scaling rolled back");
     Ok(true)
 }
