@@ -128,7 +128,9 @@ async fn follow(
         let (status, body) = c
             .call(Method::GET, &c.v2(&format!("clusters/{id}?show_progress=true")), None)
             .await;
-        if status == 404 {
+        // 404 from the route's existence check; 400 NOT_FOUND when the cluster went between that check and the
+        // read (Sahara answers that race the same way).
+        if status == 404 || (status == 400 && body["error_name"] == "NOT_FOUND") {
             eprintln!("  cluster {id} is gone");
             return None;
         }

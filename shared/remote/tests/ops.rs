@@ -265,7 +265,9 @@ async fn concurrency_limits() -> Result<()> {
                 // Seen from the instance: how many of these run right now.
                 let out = ssh
                     .execute_command(
-                        "echo x >> running; wc -l < running; sleep 1; sed -i 1d running",
+                        // Under a lock: two `sed -i` at once would both keep a line and count one too many.
+                        "flock running.lock sh -c 'echo x >> running; wc -l < running'; sleep 1; \
+                         flock running.lock sed -i 1d running",
                         false,
                         true,
                         None,
