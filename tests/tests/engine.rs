@@ -272,42 +272,47 @@ impl Scenario {
 
     /// [`Scenario::cluster`] with more fields of the cluster itself (`cluster_configs`, ...).
     async fn cluster_with(&self, master_extra: Value, worker_extra: Value, workers: u32, extra: Value) -> String {
+        self.build_cluster("demo", "", master_extra, worker_extra, workers, extra)
+            .await
+    }
+
+    /// Node group templates `<prefix>master` and `<prefix>worker` (each changed by its `extra`), a cluster
+    /// template of one master and `workers` workers, and a cluster `name` of it (with `extra` fields); answers
+    /// the cluster's id.
+    async fn build_cluster(
+        &self,
+        name: &str,
+        prefix: &str,
+        master_extra: Value,
+        worker_extra: Value,
+        workers: u32,
+        extra: Value,
+    ) -> String {
         let c = &self.c;
-        let master = c
-            .ok(
-                Method::POST,
-                &c.v2("node-group-templates"),
-                Some(ngt("master", json!(["namenode", "jobtracker"]), &master_extra)),
-            )
-            .await["node_group_template"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let worker = c
-            .ok(
-                Method::POST,
-                &c.v2("node-group-templates"),
-                Some(ngt("worker", json!(["datanode", "tasktracker"]), &worker_extra)),
-            )
-            .await["node_group_template"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let mut ids = Vec::new();
+        for (ng, processes, ng_extra) in [
+            ("master", json!(["namenode", "jobtracker"]), &master_extra),
+            ("worker", json!(["datanode", "tasktracker"]), &worker_extra),
+        ] {
+            let t = ngt(&format!("{prefix}{ng}"), processes, ng_extra);
+            let t = c.ok(Method::POST, &c.v2("node-group-templates"), Some(t)).await;
+            ids.push(t["node_group_template"]["id"].as_str().unwrap().to_string());
+        }
         let ct = c
             .ok(
                 Method::POST,
                 &c.v2("cluster-templates"),
                 Some(
-                    json!({"name": "fake-ct", "plugin_name": "fake", "plugin_version": "0.1",
-                        "node_groups": [{"name": "master", "node_group_template_id": master, "count": 1},
-                                        {"name": "worker", "node_group_template_id": worker, "count": workers}]}),
+                    json!({"name": format!("{prefix}fake-ct"), "plugin_name": "fake", "plugin_version": "0.1",
+                        "node_groups": [{"name": "master", "node_group_template_id": ids[0], "count": 1},
+                                        {"name": "worker", "node_group_template_id": ids[1], "count": workers}]}),
                 ),
             )
             .await["cluster_template"]["id"]
             .as_str()
             .unwrap()
             .to_string();
-        let mut body = json!({"name": "demo", "plugin_name": "fake", "plugin_version": "0.1",
+        let mut body = json!({"name": name, "plugin_name": "fake", "plugin_version": "0.1",
                         "cluster_template_id": ct, "default_image_id": self.image,
                         "neutron_management_network": self.net});
         for (k, v) in extra.as_object().into_iter().flatten() {
@@ -646,43 +651,9 @@ impl Scenario {
     /// A cluster named `name` of one master and `workers` workers (no floating IPs; the host reaches them
     /// through the router's namespace).
     async fn named_cluster(&self, name: &str, workers: u32) -> String {
-        let c = &self.c;
-        let ngt = |ng: &str, processes: Value| ngt(&format!("{name}-{ng}"), processes, &json!({}));
-        let mut ids = Vec::new();
-        for (ng, processes) in [
-            ("master", json!(["namenode", "jobtracker"])),
-            ("worker", json!(["datanode"])),
-        ] {
-            let t = c
-                .ok(Method::POST, &c.v2("node-group-templates"), Some(ngt(ng, processes)))
-                .await;
-            ids.push(t["node_group_template"]["id"].as_str().unwrap().to_string());
-        }
-        let ct = c
-            .ok(
-                Method::POST,
-                &c.v2("cluster-templates"),
-                Some(
-                    json!({"name": format!("{name}-ct"), "plugin_name": "fake", "plugin_version": "0.1",
-                        "node_groups": [{"name": "master", "node_group_template_id": ids[0], "count": 1},
-                                        {"name": "worker", "node_group_template_id": ids[1], "count": workers}]}),
-                ),
-            )
-            .await["cluster_template"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        c.ok(
-            Method::POST,
-            &c.v2("clusters"),
-            Some(json!({"name": name, "plugin_name": "fake", "plugin_version": "0.1",
-                        "cluster_template_id": ct, "default_image_id": self.image,
-                        "neutron_management_network": self.net})),
-        )
-        .await["cluster"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        let prefix = format!("{name}-");
+        self.build_cluster(name, &prefix, json!({}), json!({}), workers, json!({}))
+            .await
     }
 
     /// Nothing of the cluster called `name` is left in Nova or Heat.
