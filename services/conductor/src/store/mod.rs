@@ -184,7 +184,9 @@ impl Store {
             let outcome = tokio::task::spawn_blocking(move || {
                 let _ids = CallIds::enter(seed, attempt);
                 let mut conn = checkout(&pool, &options).map_err(|e| ConductorError::Pool(e.to_string()))?;
-                if transaction {
+                if transaction && backend == Backend::Sqlite {
+                    immediate_transaction(&mut conn, |c| f(c, backend, attempt))
+                } else if transaction {
                     conn.transaction(|c| f(c, backend, attempt)).map_err(commit_error)
                 } else {
                     f(&mut conn, backend, attempt)
@@ -256,6 +258,21 @@ pub(crate) fn next_row_id() -> (String, bool) {
         }
         None => (uuid::Uuid::new_v4().to_string(), false),
     })
+}
+
+/// An SQLite transaction that takes the write lock when it begins (`BEGIN IMMEDIATE`): waiting for it honours
+/// `busy_timeout`, where a deferred transaction upgrading to a writer while another writes fails at once with
+/// "database is locked" (and was retried with oslo.db's pauses). The calls' functions open no transactions of
+/// their own, so diesel's transaction manager need not know of this one.
+fn immediate_transaction<T>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> Result<T>) -> Result<T> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("BEGIN IMMEDIATE")?;
+    let outcome = f(conn).and_then(|v| conn.batch_execute("COMMIT").map(|()| v).map_err(ConductorError::from));
+    if outcome.is_err() {
+        // Gone already when COMMIT itself failed for good; a failed rollback changes nothing then.
+        let _ = conn.batch_execute("ROLLBACK");
+    }
+    outcome
 }
 
 /// A COMMIT that lost its connection makes diesel's rollback fail too, and diesel reports
