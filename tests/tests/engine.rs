@@ -3,7 +3,7 @@
 //! Heat (servers are namespaces with sshd), reaches every instance over SSH on the configured access path,
 //! and the cluster goes through Sahara's statuses to Active with its provision steps recorded. Then it is
 //! scaled up and down and deleted, leaving nothing behind in the cloud (stack, servers, ports, floating IPs,
-//! the cluster's trust).
+//! the cluster's trust). Failures, a failed scale, two engines, notifications and health checks too.
 //!
 //! `sahara-all` is the binary cargo built beside this test (`cargo build -p sahara-all` first), or
 //! `SAHARA_TEST_SAHARA_ALL`. Everything is removed when a test ends, also when it fails.
@@ -264,6 +264,33 @@ impl Scenario {
         }
     }
 
+    /// Kills server `server_id`'s sshd (pid 1 of its pid namespace, so every process of the server goes with
+    /// it): its address stays, but nothing answers there any more. Answers once the fabric sees it stopped.
+    pub async fn kill_sshd(&self, server_id: &str) {
+        use sahara_testcloud::fabric::Fabric;
+        let fabric = self.stack.fabric();
+        let pid = fabric.server_pid(server_id).expect("the server's sshd");
+        let pid = rustix::process::Pid::from_raw(i32::try_from(pid).expect("a pid")).expect("a pid");
+        rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("kill -9 sshd");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while fabric.server_status(server_id).expect("the server").running {
+            assert!(Instant::now() < deadline, "sshd of {server_id} still running");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The login user of the fake plugin's image (its `_sahara_username`).
+    async fn image_username(&self) -> String {
+        let image = self
+            .c
+            .ok(Method::GET, &self.c.v2(&format!("images/{}", self.image)), None)
+            .await;
+        image["image"]["username"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no username: {image}"))
+            .to_string()
+    }
+
     /// Templates master (1) and worker (`workers`), each changed by its `extra`, and a cluster of them;
     /// answers the cluster's id.
     async fn cluster(&self, master_extra: Value, worker_extra: Value, workers: u32) -> String {
@@ -412,11 +439,66 @@ fn instances(cluster: &Value) -> Vec<&Value> {
 async fn a_fake_cluster_over_floating_ips_is_built_scaled_and_deleted() {
     let s = Scenario::start("engine-fip", "use_floating_ips = true\n", "10.77.1.0/24").await;
     let pool = json!({"floating_ip_pool": s.pool});
-    let id = s.cluster(pool.clone(), pool, 2).await;
+    let keys = tempfile::tempdir().expect("tempdir");
+    let first = ssh_keygen(keys.path(), "first");
+    s.c.ok(
+        Method::POST,
+        &format!("{}/compute/v2.1/os-keypairs", s.c.sim),
+        Some(json!({"keypair": {"name": "demo-key", "public_key": first.1}})),
+    )
+    .await;
+    let id = s
+        .build_cluster(
+            "demo",
+            "",
+            pool.clone(),
+            pool,
+            2,
+            json!({"user_keypair_id": "demo-key"}),
+        )
+        .await;
     let mut seen = std::collections::BTreeSet::new();
     let built = s.active(&id, &mut seen).await;
     let (c, stack, began) = (&s.c, &s.stack, s.began);
     assert_eq!(instance_count(&built), 3);
+
+    // The user's keypair: its key logs in; after the keypair is replaced in Nova, `update_keypair` adds the new
+    // public key on every instance.
+    let login = s.image_username().await;
+    let master_ip = instances(&built)[0]["management_ip"].as_str().unwrap().to_string();
+    assert!(ssh_works(&first.0, &login, &master_ip), "the keypair's key logs in");
+    let second = ssh_keygen(keys.path(), "second");
+    assert!(!ssh_works(&second.0, &login, &master_ip), "a key nobody added does not");
+    c.ok(
+        Method::DELETE,
+        &format!("{}/compute/v2.1/os-keypairs/demo-key", c.sim),
+        None,
+    )
+    .await;
+    c.ok(
+        Method::POST,
+        &format!("{}/compute/v2.1/os-keypairs", c.sim),
+        Some(json!({"keypair": {"name": "demo-key", "public_key": second.1}})),
+    )
+    .await;
+    c.ok(
+        Method::PATCH,
+        &c.v2(&format!("clusters/{id}")),
+        Some(json!({"update_keypair": true})),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for inst in instances(&built) {
+        let ip = inst["management_ip"].as_str().unwrap();
+        while !ssh_works(&second.0, &login, ip) {
+            assert!(
+                Instant::now() < deadline,
+                "the new key never reached {ip}\n{}",
+                stack.log_tail(100_000)
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
     for inst in instances(&built) {
         assert_ne!(
             inst["management_ip"], inst["internal_ip"],
@@ -490,6 +572,51 @@ async fn a_fake_cluster_over_floating_ips_is_built_scaled_and_deleted() {
         "cluster built, scaled and deleted in {:.1} s",
         began.elapsed().as_secs_f64()
     );
+}
+
+/// A new ed25519 key in `dir`: (private key file, public key line).
+fn ssh_keygen(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, String) {
+    let path = dir.join(name);
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .output()
+        .expect("ssh-keygen");
+    assert!(
+        out.status.success(),
+        "ssh-keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
+    (path, public.trim().to_string())
+}
+
+/// Whether `ssh` logs in as `user` at `ip` with the private key `key` alone.
+fn ssh_works(key: &std::path::Path, user: &str, ip: &str) -> bool {
+    std::process::Command::new("ssh")
+        .args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=5",
+            "-o",
+            "LogLevel=ERROR",
+            "-i",
+        ])
+        .arg(key)
+        .arg(format!("{user}@{ip}"))
+        .arg("true")
+        .stdin(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The host's route to a private network through its router's external leg (a controller on the management
@@ -748,6 +875,105 @@ async fn failures_end_as_sahara_ends_them() {
     s.nothing_left_of("errc").await;
 }
 
+/// The names of a cluster's instances, sorted.
+fn instance_names(cluster: &Value) -> Vec<String> {
+    let mut names: Vec<String> = instances(cluster)
+        .iter()
+        .filter_map(|i| i["instance_name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The names of the servers Nova has whose name starts with `prefix`, sorted.
+async fn server_names(c: &Client, prefix: &str) -> Vec<String> {
+    let servers = c
+        .ok(Method::GET, &format!("{}/compute/v2.1/servers", c.sim), None)
+        .await;
+    let mut names: Vec<String> = servers["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .filter(|n| n.starts_with(prefix))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_scale_removes_only_the_new_nodes_and_returns_to_active() {
+    let s = Scenario::start_with(
+        "engine-scalefail",
+        "use_floating_ips = false\nuse_namespaces = true\nheat_enable_wait_condition = false\n",
+        "\n[timeouts]\nwait_until_accessible = 8\n",
+        "10.77.11.0/24",
+    )
+    .await;
+    let mut seen = std::collections::BTreeSet::new();
+    let id = s.named_cluster("sfa", 1).await;
+    let built = s.active(&id, &mut seen).await;
+    let before = instance_names(&built);
+    assert_eq!(before, ["sfa-master-0", "sfa-worker-0"], "{built}");
+    let resize = |count: u32| json!({"resize_node_groups": [{"name": "worker", "count": count}]});
+    let settled = |c: &Value| c["status"] == "Active" || c["status"] == "Error";
+
+    // A new server that goes to ERROR: Heat rolls the stack update back (Sahara scales with rollback
+    // enabled), Sahara's wait takes ROLLBACK_COMPLETE as done, and no new instance is added.
+    s.fault(json!({"type": "server_error", "name": "^sfa-worker-1", "count": 1}))
+        .await;
+    s.c.ok(Method::PUT, &s.c.v2(&format!("clusters/{id}")), Some(resize(2)))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = follow(&s.c, &id, &mut seen, settled).await.unwrap();
+    assert_eq!(after["status"], "Active", "{after}\n{}", s.stack.log_tail(200_000));
+    assert_eq!(instance_names(&after), before, "{after}");
+    assert_eq!(server_names(&s.c, "sfa-").await, before);
+    let worker = |c: &Value| {
+        c["node_groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|ng| ng["name"] == "worker")
+            .cloned()
+    };
+    assert_eq!(worker(&after).unwrap()["count"], 1, "{after}");
+
+    // A new server nobody can reach: waiting for it times out in the engine, which sets Active with the
+    // reason as Sahara does, having removed the new node first (the stack back to the old counts; Sahara
+    // would keep it).
+    s.fault(json!({"type": "unreachable", "name": "^sfa-worker-1", "count": 1}))
+        .await;
+    s.c.ok(Method::PUT, &s.c.v2(&format!("clusters/{id}")), Some(resize(2)))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = follow(&s.c, &id, &mut seen, settled).await.unwrap();
+    assert_eq!(after["status"], "Active", "{after}\n{}", s.stack.log_tail(200_000));
+    assert_eq!(
+        after["status_description"], "'Wait for instance accessibility' timed out after 8 second(s)",
+        "{after}"
+    );
+    assert_eq!(instance_names(&after), before, "{after}");
+    assert_eq!(server_names(&s.c, "sfa-").await, before);
+    assert_eq!(worker(&after).unwrap()["count"], 1, "{after}");
+
+    // The cluster still scales afterwards, and is deleted with nothing left behind.
+    s.c.ok(Method::PUT, &s.c.v2(&format!("clusters/{id}")), Some(resize(2)))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let grown = follow(&s.c, &id, &mut seen, |c| {
+        c["status"] == "Error" || c["status"] == "Active" && instance_count(c) == 3
+    })
+    .await
+    .unwrap();
+    assert_eq!(grown["status"], "Active", "{grown}");
+    assert_eq!(grown["status_description"], "", "{grown}");
+    s.c.ok(Method::DELETE, &s.c.v2(&format!("clusters/{id}")), None).await;
+    assert!(follow(&s.c, &id, &mut seen, |_| false).await.is_none());
+    s.nothing_left_of("sfa").await;
+}
+
 /// A RabbitMQ virtual host of the test's own (the services' topics are fixed names, so a vhost keeps them
 /// apart from every other test sharing the broker); deleted when dropped.
 struct Vhost(String);
@@ -943,7 +1169,11 @@ async fn cluster_notifications_are_sent_as_sahara_sends_them() {
             "no token in {:?}",
             n.context
         );
-        if n.event_type.starts_with("sahara.cluster.") && n.payload["cluster_id"] == id.as_str() {
+        // Health notifications (the verification that follows Active) are engine_health.rs's.
+        if n.event_type.starts_with("sahara.cluster.")
+            && n.event_type != "sahara.cluster.health"
+            && n.payload["cluster_id"] == id.as_str()
+        {
             let keys: std::collections::BTreeSet<&str> =
                 n.payload.as_object().unwrap().keys().map(String::as_str).collect();
             assert_eq!(
@@ -976,6 +1206,207 @@ async fn cluster_notifications_are_sent_as_sahara_sends_them() {
         ],
         "the status changes, in order"
     );
+    listener.stop().await;
+    transport.shutdown().await;
+    drop(s);
+    drop(vhost);
+}
+
+/// The name of Sahara's basic check every cluster gets.
+const ACCESSIBILITY: &str = "Check of instances accessibility";
+
+/// The cluster's verification once it ended (GREEN, YELLOW or RED) and is not `previous`, as the API shows it.
+async fn verification_after(
+    s: &Scenario,
+    id: &str,
+    previous: Option<&str>,
+    seen: &mut std::collections::BTreeSet<String>,
+) -> Value {
+    let done = |c: &Value| {
+        let v = &c["verification"];
+        ["GREEN", "YELLOW", "RED"].contains(&v["status"].as_str().unwrap_or_default()) && v["id"].as_str() != previous
+    };
+    let cluster = follow(&s.c, id, seen, done).await.expect("the cluster");
+    assert!(
+        done(&cluster),
+        "no new verification: {cluster}\n{}",
+        s.stack.log_tail(200_000)
+    );
+    assert_eq!(cluster["status"], "Active", "{cluster}");
+    cluster["verification"].clone()
+}
+
+/// The checks of a verification as (name, status, description).
+fn checks(v: &Value) -> Vec<(String, String, String)> {
+    v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+            (s("name"), s("status"), s("description"))
+        })
+        .collect()
+}
+
+/// Asks for a verification as a user does.
+async fn start_verification(s: &Scenario, id: &str) {
+    let back =
+        s.c.ok(
+            Method::PATCH,
+            &s.c.v2(&format!("clusters/{id}")),
+            Some(json!({"verification": {"status": "START"}})),
+        )
+        .await;
+    assert_eq!(back["cluster"]["id"], id, "{back}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_s_health_is_verified_as_sahara_verifies_it() {
+    use sahara_rpc::{NotificationListener, NotificationResult, Priority, Target, Transport, TransportOptions};
+    use std::collections::BTreeSet;
+    let vhost = Vhost::new();
+    let defaults = format!(
+        "use_floating_ips = false\nuse_namespaces = true\ntransport_url = {}\n",
+        vhost.url()
+    );
+    let s = Scenario::start_with(
+        "engine-health",
+        &defaults,
+        "\n[oslo_messaging_notifications]\ndriver = messagingv2\n",
+        "10.77.20.0/24",
+    )
+    .await;
+    let transport = Transport::new(&vhost.url(), TransportOptions::default()).expect("transport");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = NotificationListener::start(
+        &transport,
+        &[Target::topic("notifications").with_exchange("sahara")],
+        &[Priority::Info],
+        None,
+        move |n| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(n);
+                NotificationResult::Handled
+            }
+        },
+    )
+    .await
+    .expect("listener");
+
+    // Built to Active, then verified at once: GREEN, the accessibility check listed.
+    let mut seen = std::collections::BTreeSet::new();
+    let id = s.named_cluster("health", 1).await;
+    let built = s.active(&id, &mut seen).await;
+    let first = verification_after(&s, &id, None, &mut seen).await;
+    assert_eq!(first["status"], "GREEN", "{first}");
+    assert_eq!(
+        checks(&first),
+        [(
+            ACCESSIBILITY.into(),
+            "GREEN".into(),
+            "All instances are available".into()
+        )]
+    );
+    assert_eq!(first["cluster_id"], id.as_str(), "{first}");
+
+    // A verification the user starts replaces it.
+    start_verification(&s, &id).await;
+    let second = verification_after(&s, &id, first["id"].as_str(), &mut seen).await;
+    assert_eq!(second["status"], "GREEN", "{second}");
+    assert_eq!(
+        checks(&second),
+        [(
+            ACCESSIBILITY.into(),
+            "GREEN".into(),
+            "All instances are available".into()
+        )]
+    );
+
+    // The worker's sshd dies: the next verification is RED, naming its address; the cluster stays Active.
+    let worker = instances(&built)
+        .into_iter()
+        .find(|i| i["instance_name"] == "health-worker-0")
+        .expect("the worker")
+        .clone();
+    s.kill_sshd(worker["instance_id"].as_str().expect("its server")).await;
+    start_verification(&s, &id).await;
+    let third = verification_after(&s, &id, second["id"].as_str(), &mut seen).await;
+    assert_eq!(third["status"], "RED", "{third}");
+    let address = worker["management_ip"].as_str().expect("its address");
+    assert_eq!(
+        checks(&third),
+        [(
+            ACCESSIBILITY.into(),
+            "RED".into(),
+            format!("Cluster health is RED. Reason: Instances ({address}) are not available in the cluster.")
+        )]
+    );
+
+    s.delete(&id, &mut seen).await;
+
+    // Each check was sent as it started (CHECKING) and as it ended, with Sahara's payload, in the user's
+    // project and without the token.
+    let mut health = Vec::new();
+    while let Ok(Some(n)) = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await {
+        if n.event_type != "sahara.cluster.health" {
+            continue;
+        }
+        assert_eq!(n.publisher_id, "sahara");
+        assert!(
+            n.context.get("auth_token").is_none_or(|t| t.is_null() || t == "***"),
+            "no token in {:?}",
+            n.context
+        );
+        let keys: BTreeSet<&str> = n.payload.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "cluster_id",
+                "cluster_name",
+                "verification_id",
+                "health_check_status",
+                "health_check_name",
+                "health_check_description",
+                "created_at",
+                "updated_at",
+                "project_id",
+                "user_id"
+            ]
+            .into(),
+            "{}",
+            n.payload
+        );
+        let p = &n.payload;
+        assert_eq!(
+            (&p["cluster_id"], &p["cluster_name"], &p["health_check_name"]),
+            (&json!(id), &json!("health"), &json!(ACCESSIBILITY)),
+            "{p}"
+        );
+        assert_eq!(
+            (&p["project_id"], &p["user_id"]),
+            (&json!(s.c.user.project), &json!(s.stack.running.demo.user_id)),
+            "{p}"
+        );
+        health.push((
+            p["verification_id"].as_str().unwrap_or_default().to_string(),
+            p["health_check_status"].as_str().unwrap_or_default().to_string(),
+            p["health_check_description"].clone(),
+        ));
+    }
+    let v = |x: &Value| x["id"].as_str().unwrap().to_string();
+    let expected = [
+        (v(&first), "CHECKING", Value::Null),
+        (v(&first), "GREEN", json!("All instances are available")),
+        (v(&second), "CHECKING", Value::Null),
+        (v(&second), "GREEN", json!("All instances are available")),
+        (v(&third), "CHECKING", Value::Null),
+        (v(&third), "RED", third["checks"][0]["description"].clone()),
+    ]
+    .map(|(id, status, description)| (id, status.to_string(), description));
+    assert_eq!(health, expected, "the health notifications, in order");
+
     listener.stop().await;
     transport.shutdown().await;
     drop(s);

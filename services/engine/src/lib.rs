@@ -7,6 +7,7 @@
 //! - [`progress`]: status changes, provision steps and events, notifications;
 //! - [`trusts`]: the per-cluster trust the engine works through;
 //! - [`plugins`]: the plugin interface the engine drives and the `fake` plugin;
+//! - [`health`]: cluster verifications, their health checks and `sahara.cluster.health`;
 //! - [`periodic`]: the periodic tasks, each run by one engine of those alive (a hash ring over heartbeats on the broker);
 //! - [`rpc`]: the `sahara-ops` endpoint.
 //!
@@ -14,6 +15,7 @@
 //! `Deleting`: a delete wins over any step in flight, on whichever engine it runs.
 
 pub mod error;
+pub mod health;
 pub mod heat;
 pub mod instances;
 pub mod networks;

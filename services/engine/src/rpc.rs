@@ -3,7 +3,7 @@
 //! reaches exactly one engine. Casts run to their end inside the server (as oslo's executor
 //! runs them); `get_engine_type_and_version` is the only call.
 
-use crate::{ENGINE_TYPE_AND_VERSION, Engine, ops};
+use crate::{ENGINE_TYPE_AND_VERSION, Engine, health, ops};
 use sahara_rpc::{Endpoint, RpcServer, Target, Transport};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -27,6 +27,14 @@ struct ScaleArgs {
 }
 
 #[derive(Deserialize)]
+struct VerificationArgs {
+    cluster_id: String,
+    /// The cluster update that asked for it (`None` counts as `{}`, as in Sahara).
+    #[serde(default)]
+    values: Option<Value>,
+}
+
+#[derive(Deserialize)]
 struct TerminateArgs {
     cluster_id: String,
     #[serde(default)]
@@ -38,7 +46,8 @@ pub fn endpoint(engine: Engine) -> Endpoint {
     let e1 = engine.clone();
     let e2 = engine.clone();
     let e3 = engine.clone();
-    let e4 = engine;
+    let e4 = engine.clone();
+    let e5 = engine;
     Endpoint::new()
         .with_version(VERSION)
         .method("provision_cluster", move |ctx, a: ClusterArgs| {
@@ -73,6 +82,14 @@ pub fn endpoint(engine: Engine) -> Endpoint {
             let engine = e4.clone();
             async move {
                 ops::update_keypair(engine, ctx, a.cluster_id).await;
+                Ok(Value::Null)
+            }
+        })
+        .method("handle_verification", move |ctx, a: VerificationArgs| {
+            let engine = e5.clone();
+            async move {
+                let values = a.values.unwrap_or_else(|| Value::Object(Map::new()));
+                health::handle_verification(engine, ctx, a.cluster_id, values).await;
                 Ok(Value::Null)
             }
         })

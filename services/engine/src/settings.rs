@@ -1,8 +1,9 @@
 //! The engine's settings, read once from the configuration: how instances are reached,
-//! the Heat template options, the waits, the periodic tasks.
+//! the Heat template options, the waits, the periodic tasks, the cluster verifications.
 
 use sahara_config::{
-    ConfigError, ConfigOpts, SaharaNetworkingOpts, SaharaPeriodicOpts, SaharaRemoteOpts, SaharaServiceOpts, TimeoutOpts,
+    ClusterVerificationOpts, ConfigError, ConfigOpts, SaharaNetworkingOpts, SaharaPeriodicOpts, SaharaRemoteOpts,
+    SaharaServiceOpts, TimeoutOpts,
 };
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub struct EngineSettings {
     pub periodic: SaharaPeriodicOpts,
     /// `[timeouts]`.
     pub timeouts: TimeoutOpts,
+    /// `[cluster_verifications]`: whether clusters are verified, how often, each check's limit.
+    pub verifications: ClusterVerificationOpts,
     /// How often a Heat stack is polled while it is created or updated (Sahara: 1 s).
     pub stack_poll: Duration,
     /// How often a deleted stack is polled until it is gone (Sahara: 5 s).
@@ -38,6 +41,7 @@ impl EngineSettings {
             service: conf.group()?,
             periodic: conf.group()?,
             timeouts: conf.group()?,
+            verifications: conf.group()?,
             stack_poll: Duration::from_secs(1),
             stack_delete_poll: Duration::from_secs(5),
             ips_poll: Duration::from_secs(1),
@@ -53,6 +57,25 @@ impl EngineSettings {
     /// `[timeouts] wait_until_accessible`.
     pub fn wait_until_accessible(&self) -> Duration {
         secs(self.timeouts.wait_until_accessible)
+    }
+
+    /// `[cluster_verifications] verification_timeout`: the limit of one health check.
+    pub fn verification_timeout(&self) -> Duration {
+        secs(self.verifications.verification_timeout)
+    }
+
+    /// The spacing of the `run_verifications` periodic task, `None` when it does not run
+    /// (`get_verification_periodic_interval`: `verification_periodic_interval` unless
+    /// `verification_enable` is false; as oslo.service's periodic tasks, a negative spacing
+    /// disables the task and zero means the default 60 s).
+    pub fn verification_periodic_spacing(&self) -> Option<Duration> {
+        let v = &self.verifications;
+        match v.verification_periodic_interval {
+            _ if !v.verification_enable => None,
+            i if i < 0 => None,
+            0 => Some(Duration::from_secs(60)),
+            i => Some(secs(i)),
+        }
     }
 }
 
@@ -77,4 +100,30 @@ impl EngineSettings {
 
 fn secs(s: i64) -> Duration {
     Duration::from_secs(s.max(0) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(ini: &str) -> EngineSettings {
+        EngineSettings::from_conf(&ConfigOpts::from_ini_str(ini).expect("a configuration")).expect("settings")
+    }
+
+    #[test]
+    fn verification_options_are_sahara_s() {
+        let s = settings("");
+        assert!(s.verifications.verification_enable);
+        assert_eq!(s.verification_timeout(), Duration::from_secs(600));
+        assert_eq!(s.verification_periodic_spacing(), Some(Duration::from_secs(600)));
+        let off = settings("[cluster_verifications]\nverification_enable = false\n");
+        assert_eq!(off.verification_periodic_spacing(), None);
+        let negative = settings("[cluster_verifications]\nverification_periodic_interval = -1\n");
+        assert_eq!(negative.verification_periodic_spacing(), None);
+        let zero = settings("[cluster_verifications]\nverification_periodic_interval = 0\n");
+        assert_eq!(zero.verification_periodic_spacing(), Some(Duration::from_secs(60)));
+        let short = settings("[cluster_verifications]\nverification_periodic_interval = 5\nverification_timeout = 2\n");
+        assert_eq!(short.verification_periodic_spacing(), Some(Duration::from_secs(5)));
+        assert_eq!(short.verification_timeout(), Duration::from_secs(2));
+    }
 }

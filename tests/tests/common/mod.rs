@@ -475,6 +475,11 @@ impl Stack {
         log_path
     }
 
+    /// The cloud's fabric: its servers' namespaces and sshd.
+    pub fn fabric(&self) -> &LinuxFabric {
+        self.guard.fabric.as_deref().expect("the stack's fabric")
+    }
+
     /// Stops `sahara-all` (so that its log is complete).
     pub fn stop_sahara(&mut self) {
         if let Some(mut child) = self.guard.sahara.take() {

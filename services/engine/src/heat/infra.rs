@@ -17,7 +17,8 @@ use std::time::Instant;
 /// Node group id → instance count.
 pub type Counts = BTreeMap<String, i64>;
 
-fn counts(cluster: &Cluster) -> Counts {
+/// Every node group's count.
+pub fn counts(cluster: &Cluster) -> Counts {
     cluster
         .node_groups
         .iter()
@@ -57,6 +58,8 @@ struct Launch<'a> {
     disable_rollback: bool,
     /// Instances removed from the stack (and their rows).
     victims: &'a [Instance],
+    /// Rows of servers the stack no longer lists are removed (a scaling rollback).
+    forget_removed: bool,
 }
 
 impl Launch<'_> {
@@ -65,6 +68,7 @@ impl Launch<'_> {
             update: false,
             disable_rollback: true,
             victims: &[],
+            forget_removed: false,
         }
     }
 }
@@ -79,6 +83,7 @@ pub async fn scale_cluster(op: &ClusterOp, target: &Counts, victims: &[Instance]
         update: true,
         disable_rollback: false,
         victims,
+        forget_removed: false,
     };
     let ids = launch_instances(op, target, ClusterStatus::SCALING_STAGES, launch).await?;
     let cluster = op.cluster().await?;
@@ -107,11 +112,21 @@ pub async fn rollback_cluster(op: &ClusterOp) -> Result<bool> {
             .map(|m| m.iter().filter_map(|(id, c)| Some((id.clone(), c.as_i64()?))).collect())
             .unwrap_or_default()
     };
-    let mut rollback = as_counts("rollback_count");
+    let rollback = as_counts("rollback_count");
     let target = as_counts("target_count");
     if rollback.is_empty() && target.is_empty() {
         return Ok(false);
     }
+    rollback_scaling(op, &rollback, &target).await?;
+    Ok(true)
+}
+
+/// `_rollback_cluster_scaling`: the stack is updated to the counts before the scale (none above the
+/// target: nodes are only removed, decommissioned ones do not come back), and the rows of the servers
+/// that removes go too (Sahara leaves them, naming deleted servers).
+pub async fn rollback_scaling(op: &ClusterOp, before: &Counts, target: &Counts) -> Result<()> {
+    set_rollback_info(op, json!({})).await?;
+    let mut rollback = before.clone();
     for (ng, count) in rollback.iter_mut() {
         if let Some(t) = target.get(ng) {
             *count = (*count).min(*t);
@@ -121,10 +136,11 @@ pub async fn rollback_cluster(op: &ClusterOp) -> Result<bool> {
         update: true,
         disable_rollback: true,
         victims: &[],
+        forget_removed: true,
     };
     launch_instances(op, &rollback, ClusterStatus::ROLLBACK_STAGES, launch).await?;
     tracing::warn!(cluster_id = %op.cluster_id, "Cluster scaling rolled back");
-    Ok(true)
+    Ok(())
 }
 
 /// `shutdown_cluster`: deletes the stack (and waits, unless `force`: then one delete call),
@@ -270,7 +286,7 @@ async fn create_instances(op: &ClusterOp, target: &Counts, launch: Launch<'_>) -
     };
     tracing::info!(cluster_id = %op.cluster_id, stack = %name, seconds = started.elapsed().as_secs_f64(),
         "stack {}", if update { "updated" } else { "created" });
-    populate_cluster(op, &session, &stack.stack_name, &stack.id).await
+    populate_cluster(op, &session, &stack.stack_name, &stack.id, launch.forget_removed).await
 }
 
 /// A failed stack as Sahara reports it (`HeatStackException(stack.stack_status_reason)`).
@@ -336,8 +352,15 @@ async fn template_input<'a>(
 }
 
 /// `_populate_cluster`: the stack's `<ng>-instances` outputs list `{physical_id, name}`;
-/// servers without a row get one (the conductor counts them into the node group).
-async fn populate_cluster(op: &ClusterOp, session: &Session, name: &str, id: &str) -> Result<Vec<String>> {
+/// servers without a row get one (the conductor counts them into the node group); with `forget_removed`,
+/// rows of servers no longer listed are removed.
+async fn populate_cluster(
+    op: &ClusterOp,
+    session: &Session,
+    name: &str,
+    id: &str,
+    forget_removed: bool,
+) -> Result<Vec<String>> {
     let cluster = op.cluster().await?;
     let known: BTreeSet<String> = cluster
         .node_groups
@@ -359,6 +382,19 @@ async fn populate_cluster(op: &ClusterOp, session: &Session, name: &str, id: &st
         let Some(list) = stack.output(&key).and_then(Value::as_array) else {
             continue;
         };
+        if forget_removed {
+            let listed: BTreeSet<&str> = list
+                .iter()
+                .filter_map(|s| s.get("physical_id").and_then(Value::as_str))
+                .collect();
+            for inst in &ng.instances {
+                if inst.instance_id.as_deref().is_none_or(|i| !listed.contains(i)) {
+                    tracing::info!(cluster_id = %op.cluster_id, instance = %inst.instance_name,
+                        "instance removed by the rollback");
+                    op.engine.conductor.instance_remove(&op.ctx, &inst.id).await?;
+                }
+            }
+        }
         for server in list {
             let (Some(nova_id), Some(server_name)) = (
                 server.get("physical_id").and_then(Value::as_str),

@@ -1,8 +1,9 @@
 //! The engine's operations (sahara/service/ops.py): provisioning, scaling and terminating a
-//! cluster, and pushing a new keypair to it. Each runs under Sahara's error handler: on a
-//! failure the cluster is rolled back and ends in `Error` (or `Active` after a failed scale)
-//! with the reason as its description — unless it is gone or `Deleting` meanwhile, then the
-//! operation stops quietly.
+//! cluster, and pushing a new keypair to it (verifications are in [`crate::health`]; a
+//! successful provision or scale refreshes the cluster's health). Each runs under Sahara's
+//! error handler: on a failure the cluster is rolled back and ends in `Error` (or `Active`
+//! after a failed scale) with the reason as its description — unless it is gone or `Deleting`
+//! meanwhile, then the operation stops quietly.
 
 use crate::error::{EngineError, Result};
 use crate::heat::infra::{self, Counts};
@@ -190,18 +191,22 @@ async fn provision(op: &ClusterOp) -> Result<()> {
     let cluster = op.cluster().await?;
     plugin.start_cluster(op, &cluster).await?;
     op.change_status(ClusterStatus::Active, None).await?;
+    crate::health::refresh_health_for_cluster(op).await;
     Ok(())
 }
 
 /// `_provision_scaled_cluster`: victims chosen (named ones first, then the highest
 /// indexes), decommissioned by the plugin, the stack scaled, new instances configured by the
-/// plugin. Any failure inside returns the cluster to `Active` with the error as description.
+/// plugin. Any failure inside returns the cluster to `Active` with the error as description, as in Sahara;
+/// unlike Sahara, the nodes the scale added are removed first.
 async fn scale(op: &ClusterOp, id_map: Map<String, Value>, instance_map: Map<String, Value>) -> Result<()> {
     let cluster = prepare(op).await?;
     let plugin = op.engine.plugins.get(&cluster.plugin_name)?;
     let cluster = op.change_status(ClusterStatus::Decommissioning, None).await?;
+    let before = infra::counts(&cluster);
+    let grows = |target: &Counts| target.iter().any(|(ng, n)| before.get(ng).is_some_and(|b| n > b));
+    let mut target = Counts::new();
     let inner = async {
-        let mut target = Counts::new();
         let mut victims: Vec<Instance> = Vec::new();
         for ng in &cluster.node_groups {
             let new_count = id_map
@@ -250,17 +255,29 @@ async fn scale(op: &ClusterOp, id_map: Map<String, Value>, instance_map: Map<Str
             plugin.scale_cluster(op, &cluster, &new).await?;
         }
         op.change_status(ClusterStatus::Active, None).await?;
+        crate::health::refresh_health_for_cluster(op).await;
         Ok::<(), EngineError>(())
     };
-    match inner.await {
-        Ok(()) => Ok(()),
-        Err(e) if e.is_gone() => Err(e),
-        Err(e) => {
-            tracing::error!(cluster_id = %op.cluster_id, error = %e, "scaling failed");
-            op.change_status(ClusterStatus::Active, Some(&e.to_string())).await?;
-            Ok(())
-        }
+    let Err(e) = inner.await else { return Ok(()) };
+    if e.is_gone() {
+        return Err(e);
     }
+    tracing::error!(cluster_id = %op.cluster_id, error = %e, "scaling failed");
+    // Sahara sets Active with the error and keeps whatever the scale added; here the new nodes are removed
+    // first (the stack back to the old counts), as Heat's own rollback of a failed update leaves it. A
+    // failing rollback is the error handler's: Error with both reasons.
+    if grows(&target) {
+        op.set_step_type("Engine: rollback cluster");
+        infra::rollback_scaling(op, &before, &target).await.map_err(|rex| {
+            if rex.is_gone() {
+                rex
+            } else {
+                EngineError::Invalid(format!("{e}, {rex}"))
+            }
+        })?;
+    }
+    op.change_status(ClusterStatus::Active, Some(&e.to_string())).await?;
+    Ok(())
 }
 
 /// The numeric suffix of an instance name (`demo-worker-3` → 3).

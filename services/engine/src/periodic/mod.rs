@@ -17,8 +17,8 @@
 //! know it); an engine cut off from the broker runs nothing, as Sahara's engines do when the
 //! coordination backend is unreachable.
 //!
-//! Not here yet: `update_job_statuses` (45 s) and `run_verifications` (600 s), whose EDP job
-//! manager and health checks the engine does not have yet. One worker per engine:
+//! Not here yet: `update_job_statuses` (45 s), whose EDP job manager the engine does not have
+//! yet. One worker per engine:
 //! `periodic_workers_number` is not used, nor is `periodic_coordinator_backend_url`
 //! (coordination is always on, over the RPC broker).
 

@@ -6,18 +6,20 @@
 //! - `terminate_incomplete_clusters` (3600 s, when `cleanup_time_for_incomplete_clusters` >
 //!   0): clusters neither `Active`, `Error` nor `Deleting`, not updated for that many hours;
 //! - `check_for_zombie_proxy_users` (300 s, when `use_domain_for_proxy_users`): users
-//!   `job_<id>` of the proxy domain whose job execution is gone or ended are deleted.
+//!   `job_<id>` of the proxy domain whose job execution is gone or ended are deleted;
+//! - `run_verifications` (`[cluster_verifications] verification_periodic_interval`, 600 s,
+//!   unless `verification_enable` is false): every `Active` cluster whose verification is not
+//!   running gets a new one.
 //!
 //! A cluster is terminated as Sahara's `terminate_cluster` does: through its trust, as the
 //! API's delete (status `Deleting`, `sahara.cluster.delete`, then the engine's terminate, run
 //! here); without a trust it is only marked `AwaitingTermination`.
 //!
-//! Not here yet: `update_job_statuses` (45 s) and `run_verifications` (600 s), which need
-//! the EDP job manager and the health checks.
+//! Not here yet: `update_job_statuses` (45 s), which needs the EDP job manager.
 
 use super::{Task, TaskRun};
 use crate::error::{EngineError, Result};
-use crate::{Engine, ops, progress};
+use crate::{Engine, health, ops, progress};
 use chrono::NaiveDateTime;
 use sahara_model::enums::ClusterStatus;
 use sahara_model::resources::{Cluster, JobExecution};
@@ -43,6 +45,9 @@ pub fn engine_tasks(engine: &Engine) -> Vec<Task> {
     }
     if engine.settings.service.use_domain_for_proxy_users {
         tasks.push(zombie_proxy_users_task(engine.clone()));
+    }
+    if let Some(spacing) = engine.settings.verification_periodic_spacing() {
+        tasks.push(verifications_task(engine.clone()).with_spacing(spacing));
     }
     tasks
 }
@@ -76,6 +81,19 @@ pub fn zombie_proxy_users_task(engine: Engine) -> Task {
     Task::new("check_for_zombie_proxy_users", ZOMBIE_PROXY_USERS_SPACING, move |run| {
         let engine = engine.clone();
         async move { check_for_zombie_proxy_users(&engine, &run).await }
+    })
+}
+
+/// The `run_verifications` task (spaced `verification_periodic_interval`: see
+/// [`EngineSettings::verification_periodic_spacing`](crate::EngineSettings::verification_periodic_spacing)).
+pub fn verifications_task(engine: Engine) -> Task {
+    let spacing = engine
+        .settings
+        .verification_periodic_spacing()
+        .unwrap_or(Duration::from_secs(600));
+    Task::new("run_verifications", spacing, move |run| {
+        let engine = engine.clone();
+        async move { run_verifications(&engine, &run).await }
     })
 }
 
@@ -252,6 +270,37 @@ async fn terminate_with_trust(
         "delete",
     )
     .await;
+    Ok(())
+}
+
+/// `run_verifications`: each of this member's `Active` clusters whose verification may start
+/// (`validate_verification_start`, read afresh) gets one, run beside the scheduler with the
+/// run's admin context (Sahara casts `handle_verification` with it); the others are skipped.
+pub async fn run_verifications(engine: &Engine, run: &TaskRun) -> Result<()> {
+    tracing::debug!("Executing health checks for the clusters");
+    let all = engine
+        .conductor
+        .cluster_get_all(
+            &run.ctx,
+            false,
+            filters(json!({"status": ClusterStatus::Active.as_str()})),
+        )
+        .await?
+        .items;
+    for cluster in run.subset(all, |c| c.id.as_str()) {
+        let op = progress::ClusterOp::new(engine.clone(), run.ctx.clone(), cluster.id.clone());
+        match health::validate_verification_start(&op).await {
+            Ok(()) => {
+                let (e, ctx, id) = (engine.clone(), run.ctx.clone(), cluster.id.clone());
+                run.spawn(health::handle_verification(e, ctx, id, health::start_values()));
+            }
+            Err(health::HealthError::CannotVerify(reason)) => {
+                tracing::debug!(cluster_id = %cluster.id, reason = %reason,
+                    "Skipping running verification on the cluster {}", cluster.name);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(())
 }
 

@@ -1,7 +1,9 @@
 //! The `fake` plugin (sahara/plugins/fake/plugin.py): no Hadoop, but every instance is
 //! really reached over the configured access path: configuring runs a command and writes,
 //! appends to and edits a root-owned file; starting reads it back and fails unless it says
-//! `sp@m and pony`. Scaling does both on the new instances; decommissioning does nothing.
+//! `sp@m and pony`. Scaling does both on the new instances; decommissioning does nothing. It has
+//! no health checks of its own (Sahara's fake plugin keeps the base `get_health_checks`), so its
+//! clusters' verifications run Sahara's basic checks only.
 
 use super::{Plugin, PluginFuture};
 use crate::error::{EngineError, Result};

@@ -1,11 +1,12 @@
 //! The plugin interface the engine drives (sahara/plugins/provisioning.py
 //! `ProvisioningPluginBase`: `update_infra`, `configure_cluster`, `start_cluster`,
-//! `scale_cluster`, `decommission_nodes`, `on_terminate_cluster`, `get_open_ports`) and the
-//! plugins we implement. The API keeps the plugins' metadata (services/api/src/plugins).
+//! `scale_cluster`, `decommission_nodes`, `on_terminate_cluster`, `get_open_ports`,
+//! `get_health_checks`) and the plugins we implement. The API keeps the plugins' metadata (services/api/src/plugins).
 
 pub mod fake;
 
 use crate::error::{EngineError, Result};
+use crate::health::checks::HealthCheck;
 use crate::progress::ClusterOp;
 use sahara_model::resources::{Cluster, Instance, NodeGroup};
 use std::collections::BTreeMap;
@@ -49,6 +50,12 @@ pub trait Plugin: Send + Sync + std::fmt::Debug {
     /// Before the cluster's infrastructure is deleted (`on_terminate_cluster`).
     fn on_terminate_cluster<'a>(&'a self, _op: &'a ClusterOp, _cluster: &'a Cluster) -> PluginFuture<'a> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// The plugin's own health checks of the cluster (`get_health_checks`; none unless the
+    /// plugin has some), run in each verification before Sahara's basic checks.
+    fn health_checks(&self, _cluster: &Cluster) -> Vec<Arc<dyn HealthCheck>> {
+        Vec::new()
     }
 }
 

@@ -381,7 +381,8 @@ fn update_resource(
         enum Plan {
             Create,
             Replace,
-            Compare(Box<ResourceState>),
+            /// Update if the properties changed (`force`: in any case).
+            Compare(Box<ResourceState>, bool),
         }
         let plan = inner.with_stack(&stack_id, |s| {
             let def = s.template.resource(&name).cloned()?;
@@ -398,8 +399,13 @@ fn update_resource(
                         .insert(name.clone(), ResourceState::new(&stack_name, def, kind));
                     Plan::Create
                 }
+                // Heat's StackResource: a failed group or template resource that has its nested stack is
+                // updated (its members decide), not replaced; a rollback so shrinks a group back.
+                Some(r) if r.status == Status::Failed && r.kind == kind && kind.is_nested() && r.nested.is_some() => {
+                    Plan::Compare(Box::new(r.clone()), true)
+                }
                 Some(r) if r.status == Status::Failed || r.kind != kind => Plan::Replace,
-                Some(r) => Plan::Compare(Box::new(r.clone())),
+                Some(r) => Plan::Compare(Box::new(r.clone()), false),
             })
         });
         let Some(Some(plan)) = plan else {
@@ -409,10 +415,10 @@ fn update_resource(
                 "resource definition vanished",
             ));
         };
-        let old = match plan {
+        let (old, force) = match plan {
             Plan::Create => return create_resource(inner, stack_id, name, cancel).await,
             Plan::Replace => return replace_resource(inner, stack_id, name, cancel).await,
-            Plan::Compare(old) => *old,
+            Plan::Compare(old, force) => (*old, force),
         };
         let snippet = inner
             .with_stack(&stack_id, |s| {
@@ -453,7 +459,7 @@ fn update_resource(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        if changed.is_empty() && !template_changed {
+        if changed.is_empty() && !template_changed && !force {
             inner.with_stack(&stack_id, |s| {
                 if let Some(r) = s.resources.get_mut(&name) {
                     r.definition = new_def;
