@@ -7,7 +7,9 @@
 //!   (`NOT_FOUND` from the routes' `check_exists` or the database's project filter, `UPDATE_FAILED` /
 //!   `DELETION_FAILED` from `acl.check_tenant_for_update` / `_delete` for public objects, 401 `Token tenant !=
 //!   requested tenant` from `AuthValidator`);
-//! - a token revoked in Keystone stops working within `[keystone_authtoken] token_cache_time`.
+//! - a token revoked in Keystone stops working within `[keystone_authtoken] token_cache_time`;
+//! - a Swift job binary's data is read with the caller's token (in the caller's account), within
+//!   `job_binary_max_KB`, with Sahara's errors.
 //!
 //! `sahara-all` is the binary cargo built beside this test (`cargo build -p sahara-all` first), or
 //! `SAHARA_TEST_SAHARA_ALL`. Everything is removed when a test ends, also when it fails.
@@ -532,5 +534,269 @@ async fn a_revoked_token_stops_working_within_the_token_cache_time() {
     // And it stays refused.
     let (status, _) = api.call(&carol, Method::GET, &plugins, None).await;
     assert_eq!(status, 401);
+    stack.stop_sahara();
+}
+
+/// A Sahara error's message without the `Error ID` line Sahara adds.
+fn message(body: &Value) -> &str {
+    let m = body["error_message"].as_str().unwrap_or_default();
+    m.split("\nError ID: ").next().unwrap_or(m)
+}
+
+/// A job binary of `user`'s pointing at `url` (Swift credentials in `extra`, as Sahara asks for without proxy
+/// users); answers its id.
+async fn swift_binary(api: &Api, user: &User, name: &str, url: &str) -> String {
+    let jb = api
+        .ok(
+            user,
+            Method::POST,
+            &format!("{}/v2/job-binaries", api.url),
+            Some(json!({"name": name, "url": url, "extra": {"user": "u", "password": "p"}})),
+        )
+        .await;
+    jb["job_binary"]["id"].as_str().expect("job binary id").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swift_job_binaries_are_read_with_the_caller_s_token() {
+    init_tracing();
+    let mut stack = Stack::start("jbswift", |conf| {
+        conf.replacen("[DEFAULT]\n", "[DEFAULT]\njob_binary_max_KB = 1\n", 1)
+    })
+    .await;
+    let accounts = make_accounts(
+        &stack.admin,
+        &stack.prefix.to_string(),
+        &[("alice", "member"), ("bob", "member")],
+    )
+    .await;
+    let a = user(&stack, &accounts[0], "A").await;
+    let b = user(&stack, &accounts[1], "B").await;
+    let api = api(&stack);
+    // B's objects in B's own Swift account.
+    let account = format!("{}/v1/AUTH_{}", stack.running.swift_url, b.project);
+    for (path, body) in [
+        ("edp", Vec::new()),
+        ("edp/script.pig", b"A = LOAD 'x';".to_vec()),
+        ("edp/big.jar", vec![7u8; 2048]),
+    ] {
+        let resp = api
+            .http
+            .put(format!("{account}/{path}"))
+            .header("X-Auth-Token", &b.token)
+            .body(body)
+            .send()
+            .await
+            .expect("swift PUT");
+        assert!(resp.status().is_success(), "PUT {path}: {}", resp.status());
+    }
+    let script = swift_binary(&api, &b, "script.pig", "swift://edp.sahara/script.pig").await;
+    let big = swift_binary(&api, &b, "big.jar", "swift://edp/big.jar").await;
+    let missing = swift_binary(&api, &b, "missing.pig", "swift://edp/missing.pig").await;
+
+    for root in [format!("{}/v2", api.url), format!("{}/v1.1/{}", api.url, b.project)] {
+        // The object, read with B's token (the `.sahara` suffix dropped).
+        let resp = api
+            .http
+            .get(format!("{root}/job-binaries/{script}/data"))
+            .header("X-Auth-Token", &b.token)
+            .send()
+            .await
+            .expect("data");
+        assert_eq!(resp.status().as_u16(), 200, "{root}");
+        assert_eq!(resp.bytes().await.unwrap().as_ref(), b"A = LOAD 'x';");
+        // Bigger than `job_binary_max_KB`: refused before it is read.
+        let (status, body) = api
+            .call(&b, Method::GET, &format!("{root}/job-binaries/{big}/data"), None)
+            .await;
+        assert_eq!((status, &body["error_name"]), (400, &json!("DATA_TOO_BIG")), "{body}");
+        assert_eq!(
+            message(&body),
+            "Size of swift object (2.0KB) is greater than maximum (1KB)"
+        );
+        // Not there: swiftclient's error.
+        let (status, body) = api
+            .call(&b, Method::GET, &format!("{root}/job-binaries/{missing}/data"), None)
+            .await;
+        assert_eq!(
+            (status, &body["error_name"]),
+            (400, &json!("SWIFT_CLIENT_EXCEPTION")),
+            "{body}"
+        );
+        assert_eq!(
+            message(&body),
+            format!("Object HEAD failed: {account}/edp/missing.pig 404 Not Found")
+        );
+    }
+
+    // Made public, the binary is read by A with A's own token: in A's account, where it is not.
+    api.ok(
+        &b,
+        Method::PATCH,
+        &format!("{}/v2/job-binaries/{script}", api.url),
+        Some(json!({"is_public": true})),
+    )
+    .await;
+    let (status, body) = api
+        .call(
+            &a,
+            Method::GET,
+            &format!("{}/v2/job-binaries/{script}/data", api.url),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error_name"]),
+        (400, &json!("SWIFT_CLIENT_EXCEPTION")),
+        "{body}"
+    );
+    let a_account = format!("{}/v1/AUTH_{}", stack.running.swift_url, a.project);
+    assert_eq!(
+        message(&body),
+        format!("Object HEAD failed: {a_account}/edp/script.pig 404 Not Found")
+    );
+    stack.stop_sahara();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_on_swift_data_gets_a_proxy_user_in_the_proxy_domain() {
+    init_tracing();
+    let domain = format!("sahara_proxy_{}", &sahara_tests::unique_id()[..8]);
+    // The test cloud's configuration has proxy users on (as kolla's), in its own domain: here, one that does not
+    // exist at first.
+    let mut stack = Stack::start("proxyusers", |conf| {
+        conf.lines()
+            .map(|l| match l.starts_with("proxy_user_domain_name") {
+                true => format!("proxy_user_domain_name = {domain}\n"),
+                false => format!("{l}\n"),
+            })
+            .collect()
+    })
+    .await;
+    let accounts = make_accounts(&stack.admin, &stack.prefix.to_string(), &[("bob", "member")]).await;
+    let b = user(&stack, &accounts[0], "B").await;
+    let api = api(&stack);
+    let images = api.ok(&b, Method::GET, &format!("{}/v2/images", api.url), None).await;
+    let image_id = images["images"]
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["name"] == "sahara-fake-0.1"))
+        .and_then(|i| i["id"].as_str())
+        .expect("the fake image")
+        .to_string();
+    let network = api
+        .ok(
+            &b,
+            Method::POST,
+            &format!("{}/network/v2.0/networks", stack.running.simulator_url),
+            Some(json!({"network": {"name": "b-net"}})),
+        )
+        .await;
+    let network_id = network["network"]["id"].as_str().expect("network id").to_string();
+    // A cluster, a Pig job template whose main script is in Swift, and two HDFS data sources.
+    let objects = make_objects(&api, &b, "v2", &image_id, &network_id).await;
+    let id_of = |collection: &str| {
+        objects
+            .iter()
+            .find(|o| o.collection == collection)
+            .map(|o| o.id.clone())
+            .expect(collection)
+    };
+    let (cluster, job_template, input) = (id_of("clusters"), id_of("job-templates"), id_of("data-sources"));
+    // With the proxy option, Swift data sources need no credentials.
+    let output = api
+        .ok(
+            &b,
+            Method::POST,
+            &format!("{}/v2/data-sources", api.url),
+            Some(json!({"name": "out", "type": "swift", "url": "swift://edp.sahara/out"})),
+        )
+        .await["data_source"]["id"]
+        .as_str()
+        .expect("data source id")
+        .to_string();
+    let run = json!({"cluster_id": cluster, "job_template_id": job_template, "input_id": input,
+        "output_id": output});
+    let jobs_url = format!("{}/v2/jobs", api.url);
+
+    // The proxy domain does not exist yet: Sahara's error, and the job execution is gone again.
+    let (status, body) = api.call(&b, Method::POST, &jobs_url, Some(run.clone())).await;
+    assert_eq!(
+        (status, &body["error_name"]),
+        (400, &json!("NOT_FOUND")),
+        "{body}\n{}",
+        stack.log_tail(60_000)
+    );
+    assert!(
+        message(&body).starts_with(&format!("Failed to find domain {domain}")),
+        "{body}"
+    );
+    let listed = api.ok(&b, Method::GET, &jobs_url, None).await;
+    assert_eq!(listed["jobs"], json!([]), "{listed}");
+
+    let created = stack
+        .admin
+        .request(
+            Method::POST,
+            "domains",
+            Some(json!({"domain": {"name": domain, "enabled": true}})),
+        )
+        .await
+        .expect("proxy domain");
+    let domain_id = created["domain"]["id"].as_str().expect("domain id").to_string();
+    let je = api.ok(&b, Method::POST, &jobs_url, Some(run)).await;
+    let je_id = je["job"]["id"].as_str().expect("job id").to_string();
+    assert!(
+        je["job"]["job_configs"].get("proxy_configs").is_none(),
+        "never shown: {je}"
+    );
+    let shown = api.ok(&b, Method::GET, &format!("{jobs_url}/{je_id}"), None).await;
+    assert!(
+        shown["job"]["job_configs"].get("proxy_configs").is_none(),
+        "never shown: {shown}"
+    );
+
+    // In Keystone: user job_<id> in the proxy domain, trusted by B with the proxy role names.
+    let users = stack
+        .admin
+        .request(Method::GET, &format!("users?domain_id={domain_id}"), None)
+        .await
+        .expect("users");
+    let names: Vec<&str> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert_eq!(names, [format!("job_{je_id}")], "{users}");
+    let proxy_id = users["users"][0]["id"].as_str().unwrap().to_string();
+    let trusts = stack
+        .admin
+        .request(
+            Method::GET,
+            &format!("OS-TRUST/trusts?trustee_user_id={proxy_id}"),
+            None,
+        )
+        .await
+        .expect("trusts");
+    let trust = &trusts["trusts"][0];
+    assert_eq!(trust["trustor_user_id"], accounts[0].user_id.as_str(), "{trusts}");
+    assert_eq!(trust["project_id"], b.project.as_str(), "{trusts}");
+    assert_eq!(trust["impersonation"], true, "{trusts}");
+    let roles = stack
+        .admin
+        .request(
+            Method::GET,
+            &format!("OS-TRUST/trusts/{}/roles", trust["id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .expect("trust roles");
+    let role_names: Vec<&str> = roles["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(role_names, ["member"], "{roles}");
     stack.stop_sahara();
 }

@@ -41,6 +41,8 @@ pub struct ApiState {
     pub cloud: cloud::Cloud,
     /// The options cluster validation reads (`node_domain`, verifications).
     pub clusters: clusters::ClusterOpts,
+    /// The EDP options: proxy users (job executions, Swift credentials), job binary size.
+    pub edp: edp::EdpOpts,
     /// The engines EDP operations are cast to (`sahara-ops`); `None` until [`ApiState::with_engine`].
     pub engine: Option<edp::ops::EngineOps>,
     /// `sahara.cluster.create` / `.update` / `.delete` notifications; `None` until
@@ -55,6 +57,7 @@ impl ApiState {
             conductor,
             cloud: cloud::Cloud::from_conf(conf)?,
             clusters: clusters::ClusterOpts::from_conf(conf)?,
+            edp: edp::EdpOpts::from_conf(conf)?,
             engine: None,
             notifier: None,
             healthcheck: conf.group()?,

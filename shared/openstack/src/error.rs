@@ -19,6 +19,9 @@ pub enum OpenStackError {
         /// The region asked for, if any.
         region: Option<String>,
     },
+    /// The configuration does not allow the call (Sahara's `ConfigurationError`).
+    #[error("{0}")]
+    Configuration(String),
     /// The service answered 404.
     #[error("{message}")]
     NotFound {

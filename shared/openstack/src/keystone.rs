@@ -1,8 +1,8 @@
 //! Keystone v3 as Sahara uses it: password and trust-scoped authentication (the `[trustee]`
 //! user, alone or with a cluster's trust: `auth_for_admin`), and trusts from the current user
 //! to the trustee (`create_trust_for_cluster`: impersonating, with the user's role names,
-//! re-delegable, no expiry); the proxy domain's users, listed and deleted by the periodic
-//! zombie sweeper.
+//! re-delegable, no expiry); the proxy domain's users, created and deleted for job executions
+//! ([`crate::proxy`]) and by the periodic zombie sweeper.
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -82,7 +82,7 @@ pub async fn authenticate(transport: &Transport, auth_url: &str, auth: &Password
     Session::from_token_body(transport.clone(), token, &body)
 }
 
-fn trustee(transport: &Transport) -> Result<&crate::config::TrusteeConfig> {
+pub(crate) fn trustee(transport: &Transport) -> Result<&crate::config::TrusteeConfig> {
     transport.config().trustee.as_ref().ok_or_else(|| {
         OpenStackError::Invalid("[trustee] username, password and auth_url must be set to use trusts".into())
     })
@@ -269,6 +269,40 @@ impl<'a> Keystone<'a> {
             .json(Service::Identity, "keystone.list_users", Method::GET, url, None)
             .await?;
         Ok(w.users)
+    }
+
+    /// The users of domain `domain_id` named `name` (`GET /v3/users?domain_id=&name=`; needs an admin token).
+    pub async fn users_named(&self, domain_id: &str, name: &str) -> Result<Vec<User>> {
+        #[derive(Deserialize)]
+        struct Wrap {
+            users: Vec<User>,
+        }
+        let url = format!(
+            "{}/users{}",
+            self.auth_url()?,
+            http::query(&[("domain_id", domain_id.to_string()), ("name", name.to_string())])
+        );
+        let w: Wrap = self
+            .session
+            .json(Service::Identity, "keystone.list_users", Method::GET, url, None)
+            .await?;
+        Ok(w.users)
+    }
+
+    /// Creates user `name` with `password` in domain `domain_id` (needs an admin token).
+    pub async fn create_user(&self, name: &str, password: &Secret, domain_id: &str) -> Result<User> {
+        #[derive(Deserialize)]
+        struct Wrap {
+            user: User,
+        }
+        let body = json!({"user": {"name": name, "password": password.expose(), "domain_id": domain_id,
+            "enabled": true}});
+        let url = format!("{}/users", self.auth_url()?);
+        let w: Wrap = self
+            .session
+            .json(Service::Identity, "keystone.create_user", Method::POST, url, Some(body))
+            .await?;
+        Ok(w.user)
     }
 
     /// Deletes a user (needs an admin token).

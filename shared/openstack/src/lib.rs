@@ -29,6 +29,7 @@ pub mod http;
 pub mod keystone;
 pub mod neutron;
 pub mod nova;
+pub mod proxy;
 pub mod session;
 pub mod swift;
 

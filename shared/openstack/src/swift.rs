@@ -55,7 +55,8 @@ impl<'a> Swift<'a> {
         Swift { session }
     }
 
-    fn url(&self, container: &str, object: Option<&str>) -> Result<String> {
+    /// The URL of an object (of the container when `object` is `None`), as swiftclient shows it in its errors.
+    pub fn url(&self, container: &str, object: Option<&str>) -> Result<String> {
         let base = self.session.endpoint(Service::ObjectStore)?;
         Ok(match object {
             Some(o) => format!("{base}/{}/{}", segment(container), object_path(o)),

@@ -643,3 +643,136 @@ async fn swift_objects_and_a_trust_scoped_session_for_sahara() {
     );
     swift.delete_container("edp").await.unwrap();
 }
+
+/// Keystone's admin API with `admin`'s token: `method` on `path` under `/v3`, answering the body.
+async fn keystone_admin(
+    env: &Env,
+    admin: &Session,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let url = format!(
+        "{}/v3/{path}",
+        env.running.keystone_url.trim_end_matches('/').trim_end_matches("/v3")
+    );
+    let mut req = reqwest::Client::new()
+        .request(method.clone(), &url)
+        .header("X-Auth-Token", admin.token().expose());
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    assert!(status.is_success(), "{method} {url}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test]
+async fn a_job_execution_s_proxy_user_and_its_trust_are_made_and_removed() {
+    use sahara_openstack::proxy::{self, ProxyOptions};
+    let env = Env::start().await;
+    let demo = env.demo().await;
+    let admin = keystone::admin_session(&env.transport)
+        .await
+        .expect("sahara's own token");
+    let roles = vec!["member".to_string()];
+
+    // Without a domain name, or with one Keystone does not know: Sahara's errors.
+    let none = ProxyOptions {
+        domain_name: None,
+        role_names: &roles,
+    };
+    let e = proxy::create_proxy_user_for_job_execution(&demo, none, "je-1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, OpenStackError::Configuration(m) if m == "Proxy domain requested but not specified."),
+        "{e:?}"
+    );
+    let missing = ProxyOptions {
+        domain_name: Some("no_such_domain"),
+        role_names: &roles,
+    };
+    let e = proxy::create_proxy_user_for_job_execution(&demo, missing, "je-1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "Failed to find domain no_such_domain");
+
+    let domain_name = format!("sahara_proxy_{}", env.running.prefix);
+    let domain = keystone_admin(
+        &env,
+        &admin,
+        reqwest::Method::POST,
+        "domains",
+        Some(json!({"domain": {"name": domain_name, "enabled": true}})),
+    )
+    .await;
+    let domain_id = domain["domain"]["id"].as_str().expect("domain id").to_string();
+    let options = ProxyOptions {
+        domain_name: Some(&domain_name),
+        role_names: &roles,
+    };
+
+    let configs = proxy::create_proxy_user_for_job_execution(&demo, options, "0123-je")
+        .await
+        .expect("proxy user");
+    assert_eq!(configs["proxy_username"], "job_0123-je");
+    let password = configs["proxy_password"].as_str().unwrap().to_string();
+    let trust_id = configs["proxy_trust_id"].as_str().unwrap().to_string();
+    let users = admin.keystone().list_users(&domain_id).await.unwrap();
+    assert_eq!(
+        users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        ["job_0123-je"]
+    );
+    let trust = demo.keystone().get_trust(&trust_id).await.expect("demo's trust");
+    assert_eq!(trust.trustee_user_id, users[0].id);
+    assert_eq!(trust.trustor_user_id, demo.user_id().unwrap());
+    assert!(trust.impersonation);
+
+    // The proxy user works as demo through the trust (what a job reading Swift does).
+    let auth = PasswordAuth {
+        username: "job_0123-je".into(),
+        password: Secret::new(password),
+        user_domain_name: domain_name.clone(),
+        project_name: None,
+        project_domain_name: domain_name.clone(),
+        trust_id: Some(trust_id.clone()),
+    };
+    let as_demo = keystone::authenticate(&env.transport, &env.running.keystone_url, &auth)
+        .await
+        .expect("the proxy user's trust-scoped token");
+    assert_eq!(as_demo.user_id(), demo.user_id(), "impersonation");
+    assert_eq!(as_demo.project_id(), demo.project_id());
+
+    // Removed: the trust (by the proxy user itself), then the user.
+    proxy::delete_proxy_user(&env.transport, options, configs.as_object().unwrap())
+        .await
+        .expect("deleted");
+    assert!(demo.keystone().get_trust(&trust_id).await.unwrap_err().is_not_found());
+    assert!(admin.keystone().list_users(&domain_id).await.unwrap().is_empty());
+    // A user already gone (the zombie sweep was first): Sahara's error.
+    let gone = json!({"proxy_username": "job_0123-je"});
+    let e = proxy::delete_proxy_user(&env.transport, options, gone.as_object().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "Failed to find user job_0123-je");
+
+    keystone_admin(
+        &env,
+        &admin,
+        reqwest::Method::PATCH,
+        &format!("domains/{domain_id}"),
+        Some(json!({"domain": {"enabled": false}})),
+    )
+    .await;
+    keystone_admin(
+        &env,
+        &admin,
+        reqwest::Method::DELETE,
+        &format!("domains/{domain_id}"),
+        None,
+    )
+    .await;
+}

@@ -1,6 +1,7 @@
 //! Sahara's semantic validation of EDP requests (sahara/service/validations/edp/*.py and the data source / job
 //! binary types' `validate`), in Sahara's order and with its messages, with Sahara's default options
-//! (`data_source_types`, `job_binary_types` all enabled; `use_domain_for_proxy_users = false`).
+//! (`data_source_types`, `job_binary_types` all enabled); with `use_domain_for_proxy_users`, Swift data sources and
+//! job binaries need no credentials (a proxy user reads them).
 
 use super::{Url, is_uuid_like};
 use crate::error::ApiError;
@@ -55,7 +56,7 @@ fn placeholder(url: &str) -> Result<(), ApiError> {
 }
 
 /// `_check_data_source`: the placeholder check, then the type's `validate`.
-fn data_source_type(data: &Obj) -> Result<(), ApiError> {
+fn data_source_type(data: &Obj, proxy_users: bool) -> Result<(), ApiError> {
     let url_text = s(data, "url");
     placeholder(url_text)?;
     let url = Url::parse(url_text);
@@ -69,6 +70,9 @@ fn data_source_type(data: &Obj) -> Result<(), ApiError> {
             }
             if (url.netloc.contains(".sahara") && !url.netloc.ends_with(".sahara")) || url.path.len() <= 1 {
                 return Err(invalid("URL must be of the form swift://container.sahara/object"));
+            }
+            if proxy_users {
+                return Ok(());
             }
             let creds = data.get("credentials");
             let Some(creds) = creds.filter(|c| !c.is_null()) else {
@@ -157,7 +161,7 @@ fn manila_url(text: &str, url: &Url) -> Result<(), ApiError> {
 /// `check_data_source_create`.
 pub async fn data_source_create(call: &Call<'_>, data: &Obj) -> Result<(), ApiError> {
     data_source_unique_name(call, s(data, "name")).await?;
-    data_source_type(data)
+    data_source_type(data, call.state.edp.use_domain_for_proxy_users)
 }
 
 /// `check_data_source_update` (v1.1 only: v2's PATCH runs the schema alone): not used by a PENDING job, a unique
@@ -198,7 +202,7 @@ pub async fn data_source_update(
     check.insert("type".into(), or("type", json!(stored.r#type)));
     check.insert("url".into(), or("url", json!(stored.url)));
     check.insert("credentials".into(), or("credentials", json!(stored.credentials)));
-    data_source_type(&check)
+    data_source_type(&check, call.state.edp.use_domain_for_proxy_users)
 }
 
 /// `check_job_binary`: the type named by the URL's scheme validates the data (`update` skips the create-only
@@ -235,7 +239,7 @@ pub async fn job_binary(call: &Call<'_>, data: &Obj, update: bool) -> Result<(),
             }
         }
         "swift" => {
-            if !update {
+            if !update && !call.state.edp.use_domain_for_proxy_users {
                 let extra = data.get("extra").and_then(Value::as_object);
                 let has = |k: &str| truthy(extra.and_then(|e| e.get(k)));
                 if !has("user") || !has("password") {

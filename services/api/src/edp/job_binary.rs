@@ -249,9 +249,9 @@ async fn internal_bytes(call: &Call<'_>, id: &str) -> Result<Option<Vec<u8>>, Ap
         })
 }
 
-/// `get_job_binary_data`: the bytes of an `internal-db://` binary from the database. The other stores need the
-/// cloud: their URL checks are Sahara's, then the request is refused with the error Sahara answers when the store
-/// cannot be read (TODO: read Swift with the caller's token, S3 with the binary's keys).
+/// `get_job_binary_data`: the bytes of an `internal-db://` binary from the database, or of a `swift://` object
+/// read with the caller's token. S3 is refused with the error Sahara answers when the store cannot be read
+/// (TODO: S3 with the binary's keys); Manila has no reader in Sahara either.
 async fn data<const V2: bool>(
     State(state): State<ApiState>,
     Caller(ctx): Caller,
@@ -288,10 +288,7 @@ async fn data<const V2: bool>(
                 )
                 .into());
             }
-            tracing::warn!(url, "reading job binaries from Swift is not implemented");
-            return Err(
-                SaharaError::SwiftClient("Swift is not reachable from sahara-api (not implemented)".into()).into(),
-            );
+            return swift_bytes(&call, names[0], names[1]).await.map(raw);
         }
         if url.starts_with("s3://") {
             tracing::warn!(url, "reading job binaries from S3 is not implemented");
@@ -301,6 +298,50 @@ async fn data<const V2: bool>(
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `JobBinaryManager.get_raw_data(with_context=True)` for `swift://<container>/<object>`: Swift read with the
+/// caller's token (the `.sahara` suffix of the container dropped), its size checked first against
+/// `job_binary_max_KB`; swiftclient's failures as Sahara's `SwiftClientException`.
+async fn swift_bytes(call: &Call<'_>, container: &str, object: &str) -> Result<Vec<u8>, ApiError> {
+    let container = container.strip_suffix(".sahara").unwrap_or(container);
+    let session = call.state.cloud.require_session(call.ctx)?;
+    let swift = session.swift();
+    // swiftclient's `ClientException`: "<what> failed: <url> <status> <reason>".
+    let failed = |what: &str, e: sahara_openstack::OpenStackError| -> ApiError {
+        let message = match (e.status(), swift.url(container, Some(object))) {
+            (Some(status), Ok(target)) => {
+                let reason = axum::http::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or_default();
+                format!("Object {what} failed: {target} {status} {reason}")
+            }
+            _ => e.to_string(),
+        };
+        SaharaError::SwiftClient(message).into()
+    };
+    let headers = swift
+        .head_object(container, object)
+        .await
+        .map_err(|e| failed("HEAD", e))?;
+    let bytes: f64 = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0.0);
+    let total_kb = bytes / 1024.0;
+    let max = call.state.edp.job_binary_max_kb;
+    if total_kb > max as f64 {
+        return Err(SaharaError::DataTooBig(format!(
+            "Size of swift object ({total_kb:.1}KB) is greater than maximum ({max}KB)"
+        ))
+        .into());
+    }
+    let o = swift
+        .get_object(container, object)
+        .await
+        .map_err(|e| failed("GET", e))?;
+    Ok(o.data)
 }
 
 async fn internal_create(

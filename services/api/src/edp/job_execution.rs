@@ -280,7 +280,13 @@ async fn execute(call: &Call<'_>, job_id: &str, data: &Obj) -> Result<JobExecuti
         .conductor
         .job_execution_create(call.ctx, templates::body_obj(&values))
         .await?;
-    // A proxy user is needed only with `use_domain_for_proxy_users` (off by default).
+    let needs_proxy = super::proxy::requires_proxy_user(call, &je).await?;
+    tracing::debug!(job_execution_id = %je.id, needs_proxy, "job execution recorded");
+    if needs_proxy && let Err(e) = super::proxy::create_for_job_execution(call, &je).await {
+        tracing::error!(error = %e, "Can't run job execution. (Reasons: {e})");
+        call.state.conductor.job_execution_destroy(call.ctx, &je.id).await?;
+        return Err(e);
+    }
     engine(call.state)?.run_edp_job(call.ctx, &je.id).await?;
     Ok(je)
 }

@@ -9,12 +9,40 @@ pub mod job;
 pub mod job_binary;
 pub mod job_execution;
 pub mod ops;
+pub mod proxy;
 
 use crate::error::ApiError;
 use crate::rest::{Args, Routes, listing};
 use crate::templates::Obj;
 use sahara_model::ApiVersion;
 use serde_json::Value;
+
+/// The EDP options (`[DEFAULT]`): proxy users and the size limit of job binaries read from a store.
+#[derive(Debug, Clone, Default)]
+pub struct EdpOpts {
+    /// `use_domain_for_proxy_users` (off by default).
+    pub use_domain_for_proxy_users: bool,
+    /// `proxy_user_domain_name`.
+    pub proxy_user_domain_name: Option<String>,
+    /// `proxy_user_role_names` (`member`).
+    pub proxy_user_role_names: Vec<String>,
+    /// `job_binary_max_KB` (5120).
+    pub job_binary_max_kb: i64,
+}
+
+impl EdpOpts {
+    /// The options of the configuration.
+    pub fn from_conf(conf: &sahara_config::ConfigOpts) -> anyhow::Result<Self> {
+        let o: sahara_config::SaharaServiceOpts = conf.group()?;
+        let edp: sahara_config::SaharaEdpOpts = conf.group()?;
+        Ok(EdpOpts {
+            use_domain_for_proxy_users: o.use_domain_for_proxy_users,
+            proxy_user_domain_name: o.proxy_user_domain_name,
+            proxy_user_role_names: o.proxy_user_role_names,
+            job_binary_max_kb: edp.job_binary_max_kb,
+        })
+    }
+}
 
 /// Every EDP route of every blueprint.
 pub fn routes() -> Vec<Routes> {
