@@ -1412,3 +1412,377 @@ async fn a_cluster_s_health_is_verified_as_sahara_verifies_it() {
     drop(s);
     drop(vhost);
 }
+
+/// Runs `statement` with `args` on `sahara-all`'s SQLite database (Python's `sqlite3`, as no
+/// client of ours writes rows behind the conductor); answers the rows as JSON.
+fn sql(db: &std::path::Path, statement: &str, args: &[&str]) -> Value {
+    const SCRIPT: &str = "import json, sqlite3, sys\n\
+        c = sqlite3.connect(sys.argv[1], timeout=30)\n\
+        rows = c.execute(sys.argv[2], sys.argv[3:]).fetchall()\n\
+        c.commit()\n\
+        print(json.dumps(rows))\n";
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(db)
+        .arg(statement)
+        .args(args)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{statement}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("rows")
+}
+
+/// Waits until one line of the log at `path` contains every one of `needles`.
+async fn wait_for_log_line(path: &std::path::Path, needles: &[&str], limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let log = std::fs::read_to_string(path).unwrap_or_default();
+        if log.lines().any(|l| needles.iter().all(|n| l.contains(n))) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line with {needles:?} in {} within {limit:?}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// What a user makes to run Pig jobs: a script (an internal-db job binary), a job template of it, an input
+/// and an output data source.
+struct PigJob {
+    template: String,
+    input: String,
+    output: String,
+}
+
+impl Scenario {
+    /// `sahara-all`'s database.
+    fn database(&self) -> std::path::PathBuf {
+        self.stack.dir.path().join("sahara").join("sahara.sqlite")
+    }
+
+    /// A Pig job template with its script stored in Sahara's database, and two HDFS data sources (as
+    /// `openstack dataprocessing job binary create --data`, `job template create`, `data source create`).
+    async fn pig_job(&self) -> PigJob {
+        let c = &self.c;
+        let resp = c
+            .http
+            .put(format!(
+                "{}/v1.1/{}/job-binary-internals/wordcount.pig",
+                c.api, c.user.project
+            ))
+            .header("X-Auth-Token", &c.user.token)
+            .header("Content-Type", "application/octet-stream")
+            .body("A = load '$INPUT'; store A into '$OUTPUT';")
+            .send()
+            .await
+            .expect("job binary internal");
+        assert_eq!(resp.status().as_u16(), 202, "job binary internal");
+        let jbi: Value = resp.json().await.expect("json");
+        let jbi = jbi["job_binary_internal"]["id"].as_str().expect("its id").to_string();
+        let id = |v: Value, key: &str| {
+            v[key]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no id: {v}"))
+                .to_string()
+        };
+        let binary = c
+            .ok(
+                Method::POST,
+                &c.v2("job-binaries"),
+                Some(json!({"name": "wordcount.pig", "url": format!("internal-db://{jbi}")})),
+            )
+            .await;
+        let binary = id(binary, "job_binary");
+        let template = c
+            .ok(
+                Method::POST,
+                &c.v2("job-templates"),
+                Some(json!({"name": "wordcount", "type": "Pig", "mains": [binary], "libs": []})),
+            )
+            .await;
+        let mut sources = Vec::new();
+        for name in ["input", "output"] {
+            let ds = c
+                .ok(
+                    Method::POST,
+                    &c.v2("data-sources"),
+                    Some(json!({"name": name, "type": "hdfs", "url": format!("hdfs://namenode/user/demo/{name}")})),
+                )
+                .await;
+            sources.push(id(ds, "data_source"));
+        }
+        PigJob {
+            template: id(template, "job_template"),
+            input: sources[0].clone(),
+            output: sources[1].clone(),
+        }
+    }
+
+    /// Runs the Pig job on `cluster` (`POST /v2/jobs`); answers the job as the API answers it.
+    async fn run_pig(&self, pig: &PigJob, cluster: &str) -> Value {
+        let c = &self.c;
+        let (status, body) = c
+            .call(
+                Method::POST,
+                &c.v2("jobs"),
+                Some(json!({"job_template_id": pig.template, "cluster_id": cluster,
+                            "input_id": pig.input, "output_id": pig.output,
+                            "job_configs": {"configs": {}, "params": {}, "args": []}})),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+        body["job"].clone()
+    }
+
+    /// The job (execution) `id` as `GET /v2/jobs/{id}` answers it; `None` once it is gone.
+    async fn job(&self, id: &str) -> Option<Value> {
+        let (status, body) = self.c.call(Method::GET, &self.c.v2(&format!("jobs/{id}")), None).await;
+        if status == 404 {
+            return None;
+        }
+        assert_eq!(status, 200, "{body}");
+        Some(body["job"].clone())
+    }
+
+    /// Polls the job until `done` says so (`None`: it is gone); fails after [`OPERATION_LIMIT`].
+    async fn job_until(&self, id: &str, done: impl Fn(Option<&Value>) -> bool) -> Option<Value> {
+        let deadline = Instant::now() + OPERATION_LIMIT;
+        loop {
+            let job = self.job(id).await;
+            if done(job.as_ref()) {
+                return job;
+            }
+            assert!(Instant::now() < deadline, "job {id} stuck: {job:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Asks for `action` (`cancel`, `suspend`) on the job (`PATCH /v2/jobs/{id}`).
+    async fn job_action(&self, id: &str, action: &str) {
+        let c = &self.c;
+        c.ok(
+            Method::PATCH,
+            &c.v2(&format!("jobs/{id}")),
+            Some(json!({"info": {"status": action}})),
+        )
+        .await;
+    }
+
+    /// Puts the job in `status` behind the API's back: the fake engine ends every job at once, so a job still
+    /// running is what a real engine would leave, written here.
+    fn set_job_status(&self, id: &str, status: &str) {
+        sql(
+            &self.database(),
+            "UPDATE job_executions SET info = ? WHERE id = ?",
+            &[&json!({ "status": status }).to_string(), id],
+        );
+    }
+}
+
+fn job_status(job: Option<&Value>) -> Option<&str> {
+    job.and_then(|j| j["info"]["status"].as_str())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_run_cancel_suspend_and_go_as_sahara_runs_them_on_the_fake_plugin() {
+    let s = Scenario::start(
+        "engine-edp",
+        "use_floating_ips = false\nuse_namespaces = true\njob_canceling_timeout = 4\n",
+        "10.77.21.0/24",
+    )
+    .await;
+    let log = s.stack.log_path.clone();
+    let mut seen = std::collections::BTreeSet::new();
+    let pig = s.pig_job().await;
+
+    // A job asked for while its cluster is being built stays PENDING (the engine does not run it)...
+    let id = s.named_cluster("edp", 1).await;
+    let early = s.run_pig(&pig, &id).await;
+    let early_id = early["id"].as_str().expect("its id").to_string();
+    assert_eq!(early["info"], json!({"status": "PENDING"}), "{early}");
+    wait_for_log_line(
+        &log,
+        &[
+            "Can not run this job on a non-existant cluster or a inactive cluster.",
+            &early_id,
+        ],
+        Duration::from_secs(30),
+    )
+    .await;
+    let job = s.job(&early_id).await.expect("the job");
+    let cluster = s.c.ok(Method::GET, &s.c.v2(&format!("clusters/{id}")), None).await;
+    assert_ne!(
+        cluster["cluster"]["status"], "Active",
+        "built before the job could wait for it"
+    );
+    assert_eq!(
+        (
+            &job["info"],
+            &job["engine_job_id"],
+            &job["start_time"],
+            &job["end_time"]
+        ),
+        (&json!({"status": "PENDING"}), &Value::Null, &Value::Null, &Value::Null),
+        "{job}"
+    );
+    // ... and the cluster runs it once Active.
+    let built = s.active(&id, &mut seen).await;
+    let early = s
+        .job_until(&early_id, |j| job_status(j) != Some("PENDING"))
+        .await
+        .expect("the job");
+    assert_eq!(early["info"], json!({"status": "SUCCEEDED"}), "{early}");
+
+    // A job on the Active cluster: SUCCEEDED at once with the fake engine's id and a start time; Sahara writes
+    // no end time for it (only a reported terminal status sets one).
+    let job = s.run_pig(&pig, &id).await;
+    let job_id = job["id"].as_str().expect("its id").to_string();
+    assert_eq!(
+        (
+            &job["info"],
+            &job["engine_job_id"],
+            &job["cluster_id"],
+            &job["job_template_id"]
+        ),
+        (
+            &json!({"status": "PENDING"}),
+            &Value::Null,
+            &json!(id),
+            &json!(pig.template)
+        ),
+        "{job}"
+    );
+    let done = s
+        .job_until(&job_id, |j| job_status(j) != Some("PENDING"))
+        .await
+        .expect("the job");
+    assert_eq!(done["info"], json!({"status": "SUCCEEDED"}), "{done}");
+    assert_eq!(done["engine_job_id"], "engine_job_id", "{done}");
+    let start = done["start_time"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no start time: {done}"));
+    assert!(sahara_start_time_like(start), "{start}");
+    assert_eq!(done["end_time"], Value::Null, "{done}");
+    assert!(done.get("extra").is_none(), "extra is never shown: {done}");
+    // With `use_namespaces`, the first instance's neutron info is kept in the (hidden) extra.
+    let rows = sql(
+        &s.database(),
+        "SELECT extra FROM job_executions WHERE id = ?",
+        &[&job_id],
+    );
+    let extra: Value = serde_json::from_str(rows[0][0].as_str().expect("extra")).expect("json");
+    let neutron = &extra["neutron"];
+    let first = &built["node_groups"][0]["instances"][0];
+    assert_eq!(
+        (&neutron["network"], &neutron["tenant"], &neutron["host"]),
+        (&json!(s.net), &json!("demo"), &first["management_ip"]),
+        "{}",
+        json!({"network": neutron["network"], "tenant": neutron["tenant"], "host": neutron["host"]})
+    );
+    assert!(
+        neutron["token"].is_string(),
+        "the request's token is kept for the job's engine"
+    );
+
+    // Cancelling or suspending a finished job changes nothing.
+    s.job_action(&job_id, "cancel").await;
+    wait_for_log_line(
+        &log,
+        &["Job execution is already finished and shouldn't be canceled", &job_id],
+        Duration::from_secs(30),
+    )
+    .await;
+    s.job_action(&job_id, "suspend").await;
+    wait_for_log_line(
+        &log,
+        &[
+            "Suspending operation can not be performed on status: SUCCEEDED",
+            &job_id,
+        ],
+        Duration::from_secs(30),
+    )
+    .await;
+    let after = s.job(&job_id).await.expect("the job");
+    for key in ["info", "engine_job_id", "start_time", "end_time"] {
+        assert_eq!(after[key], done[key], "{key}: {after}");
+    }
+
+    // A running job cannot be suspended by the fake engine: SUSPENDFAILED, as Sahara ends it.
+    let suspended = s.run_pig(&pig, &id).await["id"].as_str().unwrap().to_string();
+    s.job_until(&suspended, |j| job_status(j) == Some("SUCCEEDED")).await;
+    s.set_job_status(&suspended, "RUNNING");
+    s.job_action(&suspended, "suspend").await;
+    let failed = s
+        .job_until(&suspended, |j| job_status(j) == Some("SUSPENDFAILED"))
+        .await
+        .expect("the job");
+    assert_eq!(failed["end_time"], Value::Null, "{failed}");
+
+    // A running job the fake engine cannot cancel: TOBEKILLED, and so it stays once `job_canceling_timeout`
+    // (4 s) is over.
+    let cancelled = s.run_pig(&pig, &id).await["id"].as_str().unwrap().to_string();
+    s.job_until(&cancelled, |j| job_status(j) == Some("SUCCEEDED")).await;
+    s.set_job_status(&cancelled, "RUNNING");
+    s.job_action(&cancelled, "cancel").await;
+    s.job_until(&cancelled, |j| job_status(j) == Some("TOBEKILLED")).await;
+    wait_for_log_line(
+        &log,
+        &[&format!("Job execution {cancelled} was not canceled")],
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(job_status(s.job(&cancelled).await.as_ref()), Some("TOBEKILLED"));
+
+    // Deleting: a finished job goes at once; a running one after the cancel gave up.
+    for gone in [&job_id, &suspended] {
+        s.c.ok(Method::DELETE, &s.c.v2(&format!("jobs/{gone}")), None).await;
+        s.job_until(gone, |j| j.is_none()).await;
+    }
+    let running = s.run_pig(&pig, &id).await["id"].as_str().unwrap().to_string();
+    s.job_until(&running, |j| job_status(j) == Some("SUCCEEDED")).await;
+    s.set_job_status(&running, "RUNNING");
+    let asked = Instant::now();
+    s.c.ok(Method::DELETE, &s.c.v2(&format!("jobs/{running}")), None).await;
+    s.job_until(&running, |j| j.is_none()).await;
+    assert!(
+        asked.elapsed() >= Duration::from_secs(4),
+        "deleted before the cancel gave up"
+    );
+    wait_for_log_line(
+        &log,
+        &[
+            "Job execution can't be cancelled in time. Deleting it anyway.",
+            &running,
+        ],
+        Duration::from_secs(30),
+    )
+    .await;
+
+    // Deleting the cluster detaches its jobs, and those without an end time are KILLED: the one left
+    // TOBEKILLED, and also the first one, SUCCEEDED but never given an end time by the fake engine.
+    s.delete(&id, &mut seen).await;
+    for left in [&cancelled, &early_id] {
+        let killed = s.job(left).await.expect("the job");
+        assert_eq!(
+            (&killed["info"]["status"], &killed["cluster_id"]),
+            (&json!("KILLED"), &Value::Null),
+            "{killed}"
+        );
+        assert!(killed["end_time"].is_string(), "{killed}");
+    }
+    let all = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!all.contains(&s.c.user.token), "the user's token is in the log");
+}
+
+/// Whether `t` is a time as Sahara shows one (`2024-05-01T10:20:30`).
+fn sahara_start_time_like(t: &str) -> bool {
+    t.len() == 19 && t.as_bytes()[10] == b'T' && t.chars().filter(|c| c.is_ascii_digit()).count() == 14
+}

@@ -1,6 +1,7 @@
 //! The engine's errors. An operation's error ends the cluster in `Error` (or back in
 //! `Active` after a failed scale) with the error's text as `status_description`, as
-//! Sahara's `ops_error_handler` does; the text never carries a secret.
+//! Sahara's `ops_error_handler` does; an EDP operation's error is logged (and a job that
+//! could not start ends `FAILED`). The text never carries a secret.
 
 use sahara_model::conductor::ConductorCallError;
 
@@ -37,6 +38,16 @@ pub enum EngineError {
     /// The cluster or the configuration does not allow the operation.
     #[error("{0}")]
     Invalid(String),
+    /// An EDP operation could not be done (Sahara's `EDPError`: a cluster without an engine
+    /// for the job's type, ...).
+    #[error("{0}")]
+    Edp(String),
+    /// A job was not canceled within `job_canceling_timeout` (Sahara's `CancelingFailed`).
+    #[error("{0}")]
+    CancelingFailed(String),
+    /// A job could not be suspended (Sahara's `SuspendingFailed`).
+    #[error("{0}")]
+    SuspendingFailed(String),
     /// Anything else (a bug): logged with its cause.
     #[error("{0}")]
     Internal(String),

@@ -103,7 +103,8 @@ pub fn node_group_of<'a>(cluster: &'a Cluster, instance: &Instance) -> Result<&'
         .ok_or_else(|| EngineError::Internal(format!("instance {} has no node group", instance.instance_name)))
 }
 
-fn node(cluster: &Cluster, instance: &Instance) -> Result<Node> {
+/// How `instance` is described to the remote driver (its addresses, whether it has a floating IP, its login user).
+pub(crate) fn node(cluster: &Cluster, instance: &Instance) -> Result<Node> {
     let ng = node_group_of(cluster, instance)?;
     let internal = instance.internal_ip.clone().unwrap_or_default();
     let management = instance.management_ip.clone().unwrap_or_else(|| internal.clone());

@@ -1,7 +1,9 @@
 //! The Sahara engine (`sahara-engine`): serves the `sahara-ops` RPC topic and does the
 //! long work the API casts to it, as sahara/service/ops.py does:
 //!
-//! - [`ops`]: provision, scale and terminate a cluster; update its keypair;
+//! - [`ops`]: provision, scale and terminate a cluster; update its keypair; run, cancel,
+//!   suspend and delete a job execution;
+//! - [`edp`]: the EDP job manager, driving the cluster plugin's job engine;
 //! - [`heat`]: the cluster's Heat stack, built as Sahara builds it, created, updated, deleted;
 //! - [`networks`]: which of an instance's addresses is internal and which is for management;
 //! - [`progress`]: status changes, provision steps and events, notifications;
@@ -14,6 +16,7 @@
 //! Every operation re-reads the cluster between steps and stops quietly once it is gone or
 //! `Deleting`: a delete wins over any step in flight, on whichever engine it runs.
 
+pub mod edp;
 pub mod error;
 pub mod health;
 pub mod heat;

@@ -18,6 +18,12 @@ struct ClusterArgs {
     cluster_id: String,
 }
 
+/// The arguments of the EDP casts (Sahara's names).
+#[derive(Deserialize)]
+struct JobExecutionArgs {
+    job_execution_id: String,
+}
+
 #[derive(Deserialize)]
 struct ScaleArgs {
     cluster_id: String,
@@ -47,7 +53,8 @@ pub fn endpoint(engine: Engine) -> Endpoint {
     let e2 = engine.clone();
     let e3 = engine.clone();
     let e4 = engine.clone();
-    let e5 = engine;
+    let e5 = engine.clone();
+    let (e6, e7, e8, e9) = (engine.clone(), engine.clone(), engine.clone(), engine);
     Endpoint::new()
         .with_version(VERSION)
         .method("provision_cluster", move |ctx, a: ClusterArgs| {
@@ -90,6 +97,34 @@ pub fn endpoint(engine: Engine) -> Endpoint {
             async move {
                 let values = a.values.unwrap_or_else(|| Value::Object(Map::new()));
                 health::handle_verification(engine, ctx, a.cluster_id, values).await;
+                Ok(Value::Null)
+            }
+        })
+        .method("run_edp_job", move |ctx, a: JobExecutionArgs| {
+            let engine = e6.clone();
+            async move {
+                ops::edp::run_edp_job(engine, ctx, a.job_execution_id).await;
+                Ok(Value::Null)
+            }
+        })
+        .method("cancel_job_execution", move |ctx, a: JobExecutionArgs| {
+            let engine = e7.clone();
+            async move {
+                ops::edp::cancel_job_execution(engine, ctx, a.job_execution_id).await;
+                Ok(Value::Null)
+            }
+        })
+        .method("delete_job_execution", move |ctx, a: JobExecutionArgs| {
+            let engine = e8.clone();
+            async move {
+                ops::edp::delete_job_execution(engine, ctx, a.job_execution_id).await;
+                Ok(Value::Null)
+            }
+        })
+        .method("job_execution_suspend", move |ctx, a: JobExecutionArgs| {
+            let engine = e9.clone();
+            async move {
+                ops::edp::job_execution_suspend(engine, ctx, a.job_execution_id).await;
                 Ok(Value::Null)
             }
         })

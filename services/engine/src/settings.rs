@@ -1,9 +1,9 @@
 //! The engine's settings, read once from the configuration: how instances are reached,
-//! the Heat template options, the waits, the periodic tasks, the cluster verifications.
+//! the Heat template options, the waits, the periodic tasks, the cluster verifications, EDP.
 
 use sahara_config::{
-    ClusterVerificationOpts, ConfigError, ConfigOpts, SaharaNetworkingOpts, SaharaPeriodicOpts, SaharaRemoteOpts,
-    SaharaServiceOpts, TimeoutOpts,
+    ClusterVerificationOpts, ConfigError, ConfigOpts, SaharaEdpOpts, SaharaNetworkingOpts, SaharaPeriodicOpts,
+    SaharaRemoteOpts, SaharaServiceOpts, TimeoutOpts,
 };
 use std::time::Duration;
 
@@ -22,6 +22,8 @@ pub struct EngineSettings {
     pub timeouts: TimeoutOpts,
     /// `[cluster_verifications]`: whether clusters are verified, how often, each check's limit.
     pub verifications: ClusterVerificationOpts,
+    /// `[DEFAULT]` EDP options (`job_canceling_timeout`, ...).
+    pub edp: SaharaEdpOpts,
     /// How often a Heat stack is polled while it is created or updated (Sahara: 1 s).
     pub stack_poll: Duration,
     /// How often a deleted stack is polled until it is gone (Sahara: 5 s).
@@ -30,6 +32,8 @@ pub struct EngineSettings {
     pub ips_poll: Duration,
     /// How often an instance is tried over SSH until it answers (Sahara: 5 s).
     pub accessible_poll: Duration,
+    /// How long a job cancel waits between two tries (Sahara: 3 s).
+    pub cancel_poll: Duration,
 }
 
 impl EngineSettings {
@@ -42,10 +46,12 @@ impl EngineSettings {
             periodic: conf.group()?,
             timeouts: conf.group()?,
             verifications: conf.group()?,
+            edp: conf.group()?,
             stack_poll: Duration::from_secs(1),
             stack_delete_poll: Duration::from_secs(5),
             ips_poll: Duration::from_secs(1),
             accessible_poll: Duration::from_secs(5),
+            cancel_poll: Duration::from_secs(3),
         })
     }
 
@@ -57,6 +63,11 @@ impl EngineSettings {
     /// `[timeouts] wait_until_accessible`.
     pub fn wait_until_accessible(&self) -> Duration {
         secs(self.timeouts.wait_until_accessible)
+    }
+
+    /// `[DEFAULT] job_canceling_timeout`: how long a job cancel keeps trying (Sahara: 300 s).
+    pub fn job_canceling_timeout(&self) -> Duration {
+        secs(self.edp.job_canceling_timeout)
     }
 
     /// `[cluster_verifications] verification_timeout`: the limit of one health check.
@@ -125,5 +136,13 @@ mod tests {
         let short = settings("[cluster_verifications]\nverification_periodic_interval = 5\nverification_timeout = 2\n");
         assert_eq!(short.verification_periodic_spacing(), Some(Duration::from_secs(5)));
         assert_eq!(short.verification_timeout(), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn job_canceling_timeout_is_sahara_s() {
+        assert_eq!(settings("").job_canceling_timeout(), Duration::from_secs(300));
+        assert_eq!(settings("").cancel_poll, Duration::from_secs(3));
+        let short = settings("[DEFAULT]\njob_canceling_timeout = 7\n");
+        assert_eq!(short.job_canceling_timeout(), Duration::from_secs(7));
     }
 }

@@ -3,7 +3,11 @@
 //! successful provision or scale refreshes the cluster's health). Each runs under Sahara's
 //! error handler: on a failure the cluster is rolled back and ends in `Error` (or `Active`
 //! after a failed scale) with the reason as its description — unless it is gone or `Deleting`
-//! meanwhile, then the operation stops quietly.
+//! meanwhile, then the operation stops quietly. A cluster that becomes `Active` runs the job
+//! executions queued for it; one terminated first brings its jobs' statuses up to date. The
+//! EDP operations on job executions are in [`edp`].
+
+pub mod edp;
 
 use crate::error::{EngineError, Result};
 use crate::heat::infra::{self, Counts};
@@ -170,7 +174,7 @@ async fn prepare(op: &ClusterOp) -> Result<Cluster> {
     op.cluster().await
 }
 
-/// `_provision_cluster`.
+/// `_provision_cluster`: once `Active`, the job executions queued for the cluster are run.
 async fn provision(op: &ClusterOp) -> Result<()> {
     let cluster = prepare(op).await?;
     let plugin = op.engine.plugins.get(&cluster.plugin_name)?;
@@ -191,8 +195,25 @@ async fn provision(op: &ClusterOp) -> Result<()> {
     let cluster = op.cluster().await?;
     plugin.start_cluster(op, &cluster).await?;
     op.change_status(ClusterStatus::Active, None).await?;
+    // The job executions asked for while the cluster was being built.
+    let queued = op
+        .engine
+        .conductor
+        .job_execution_get_all(&op.ctx, false, filters(json!({"cluster_id": op.cluster_id})))
+        .await?;
+    for je in queued.items {
+        crate::edp::run_job(&op.engine, &op.ctx, &je.id).await;
+    }
     crate::health::refresh_health_for_cluster(op).await;
     Ok(())
+}
+
+/// The conductor filters of a JSON object.
+fn filters(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
 }
 
 /// `_provision_scaled_cluster`: victims chosen (named ones first, then the highest
@@ -285,10 +306,12 @@ fn name_index(name: &str) -> i64 {
     name.rsplit('-').next().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-/// `terminate_cluster`: through the cluster's trust, the plugin's shutdown hook, the stack
-/// deleted (waited for unless `force`), the trust deleted, the cluster row destroyed.
+/// `terminate_cluster`: through the cluster's trust, its jobs' statuses brought up to date,
+/// the plugin's shutdown hook, the stack deleted (waited for unless `force`), the trust
+/// deleted, the cluster row destroyed.
 async fn terminate(op: &ClusterOp, force: bool) -> Result<()> {
     trusts::setup_trust_for_cluster(op).await?;
+    crate::edp::update_job_statuses(&op.engine, &op.ctx, Some(&op.cluster_id)).await?;
     let cluster = op.cluster().await?;
     let plugin = op.engine.plugins.get(&cluster.plugin_name)?;
     op.set_step_type("Plugin: shutdown cluster");

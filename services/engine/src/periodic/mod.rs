@@ -4,7 +4,7 @@
 //! - [`members`]: who is alive, from heartbeats over the RPC broker the engines already use
 //!   (Sahara uses a tooz group; we need no coordination service);
 //! - [`ring`]: Sahara's hash ring over those members, deciding which engine owns which
-//!   cluster or user;
+//!   cluster, job execution or user;
 //! - [`tasks`]: the tasks as Sahara configures them, each with its spacing;
 //! - this module: the scheduler, run as oslo.service runs Sahara's `PeriodicTasks`: after a
 //!   random start delay of up to `periodic_fuzzy_delay`, every due task runs in turn with an
@@ -17,9 +17,7 @@
 //! know it); an engine cut off from the broker runs nothing, as Sahara's engines do when the
 //! coordination backend is unreachable.
 //!
-//! Not here yet: `update_job_statuses` (45 s), whose EDP job manager the engine does not have
-//! yet. One worker per engine:
-//! `periodic_workers_number` is not used, nor is `periodic_coordinator_backend_url`
+//! One worker per engine: `periodic_workers_number` is not used, nor is `periodic_coordinator_backend_url`
 //! (coordination is always on, over the RPC broker).
 
 pub mod members;

@@ -1,6 +1,8 @@
 //! The engine's periodic tasks as Sahara configures them (sahara/service/periodic.py), each
 //! working on its share of the objects ([`TaskRun::subset`]) with an admin context:
 //!
+//! - `update_job_statuses` (45 s): every job execution not ended (`end_time` unset) gets
+//!   its status from its cluster's job engine;
 //! - `terminate_unneeded_transient_clusters` (90 s): `Active` transient clusters with no job
 //!   execution still running, not updated for `min_transient_cluster_active_time`;
 //! - `terminate_incomplete_clusters` (3600 s, when `cleanup_time_for_incomplete_clusters` >
@@ -14,12 +16,10 @@
 //! A cluster is terminated as Sahara's `terminate_cluster` does: through its trust, as the
 //! API's delete (status `Deleting`, `sahara.cluster.delete`, then the engine's terminate, run
 //! here); without a trust it is only marked `AwaitingTermination`.
-//!
-//! Not here yet: `update_job_statuses` (45 s), which needs the EDP job manager.
 
 use super::{Task, TaskRun};
 use crate::error::{EngineError, Result};
-use crate::{Engine, health, ops, progress};
+use crate::{Engine, edp, health, ops, progress};
 use chrono::NaiveDateTime;
 use sahara_model::enums::ClusterStatus;
 use sahara_model::resources::{Cluster, JobExecution};
@@ -29,6 +29,8 @@ use serde_json::{Map, Value, json};
 use std::time::Duration;
 use tracing::Instrument;
 
+/// `update_job_statuses`'s spacing.
+pub const JOB_STATUSES_SPACING: Duration = Duration::from_secs(45);
 /// `terminate_unneeded_transient_clusters`'s spacing.
 pub const TRANSIENT_CLUSTERS_SPACING: Duration = Duration::from_secs(90);
 /// `terminate_incomplete_clusters`'s spacing.
@@ -39,7 +41,10 @@ pub const ZOMBIE_PROXY_USERS_SPACING: Duration = Duration::from_secs(300);
 /// The tasks the configuration enables, with Sahara's spacings (change one with
 /// [`Task::with_spacing`]).
 pub fn engine_tasks(engine: &Engine) -> Vec<Task> {
-    let mut tasks = vec![transient_clusters_task(engine.clone())];
+    let mut tasks = vec![
+        job_statuses_task(engine.clone()),
+        transient_clusters_task(engine.clone()),
+    ];
     if engine.settings.periodic.cleanup_time_for_incomplete_clusters > 0 {
         tasks.push(incomplete_clusters_task(engine.clone()));
     }
@@ -50,6 +55,14 @@ pub fn engine_tasks(engine: &Engine) -> Vec<Task> {
         tasks.push(verifications_task(engine.clone()).with_spacing(spacing));
     }
     tasks
+}
+
+/// The `update_job_statuses` task.
+pub fn job_statuses_task(engine: Engine) -> Task {
+    Task::new("update_job_statuses", JOB_STATUSES_SPACING, move |run| {
+        let engine = engine.clone();
+        async move { update_job_statuses(&engine, &run).await }
+    })
 }
 
 /// The `terminate_unneeded_transient_clusters` task.
@@ -144,6 +157,22 @@ fn filters(v: Value) -> Map<String, Value> {
         Value::Object(m) => m,
         _ => Map::new(),
     }
+}
+
+/// `update_job_statuses`: this member's job executions not ended (`end_time` unset; each
+/// owned by its id on the ring) get their status from their cluster's job engine
+/// ([`edp::update_job_status`], a failure logged and the next one handled).
+pub async fn update_job_statuses(engine: &Engine, run: &TaskRun) -> Result<()> {
+    tracing::debug!("Updating job statuses");
+    let all = engine
+        .conductor
+        .job_execution_get_all(&run.ctx, false, filters(json!({"end_time": null})))
+        .await?
+        .items;
+    for je in run.subset(all, |j| j.id.as_str()) {
+        edp::update_job_status(engine, &run.ctx, &je.id).await;
+    }
+    Ok(())
 }
 
 /// `terminate_unneeded_transient_clusters`: this member's `Active` transient clusters with
@@ -308,23 +337,8 @@ pub async fn run_verifications(engine: &Engine, run: &TaskRun) -> Result<()> {
 /// `job_<id>` whose job execution is gone or ended are deleted.
 pub async fn check_for_zombie_proxy_users(engine: &Engine, run: &TaskRun) -> Result<()> {
     let admin = keystone::admin_session(&engine.cloud).await?;
-    let domain_name = engine
-        .settings
-        .service
-        .proxy_user_domain_name
-        .clone()
-        .filter(|d| !d.is_empty())
-        .ok_or_else(|| EngineError::Invalid("Proxy domain requested but not specified.".into()))?;
-    let domains = admin.keystone().list_domains(Some(&domain_name)).await?;
-    let domain = match domains.as_slice() {
-        [d] => d,
-        [] => return Err(EngineError::Invalid(format!("Failed to find domain {domain_name}"))),
-        _ => {
-            return Err(EngineError::Invalid(format!(
-                "Unexpected results found when searching for domain {domain_name}"
-            )));
-        }
-    };
+    let domain_name = engine.settings.service.proxy_user_domain_name.as_deref();
+    let domain = sahara_openstack::proxy::domain_for_proxy(&admin, domain_name).await?;
     let users = admin.keystone().list_users(&domain.id).await?;
     for user in run.subset(users, |u| u.id.as_str()) {
         let Some(je_id) = proxy_user_job_execution_id(&user.name) else {

@@ -4,12 +4,18 @@
 //! `sp@m and pony`. Scaling does both on the new instances; decommissioning does nothing. It has
 //! no health checks of its own (Sahara's fake plugin keeps the base `get_health_checks`), so its
 //! clusters' verifications run Sahara's basic checks only.
+//!
+//! Its EDP engine (sahara/plugins/fake/edp_engine.py `FakeJobEngine`) runs every job type and
+//! touches nothing: a job "runs" as `engine_job_id` and has `SUCCEEDED` at once; it cancels,
+//! reports, schedules and suspends nothing.
 
-use super::{Plugin, PluginFuture};
+use super::{EdpFuture, JobEngine, JobRun, Plugin, PluginFuture};
 use crate::error::{EngineError, Result};
 use crate::instances;
 use crate::progress::ClusterOp;
-use sahara_model::resources::{Cluster, Instance};
+use sahara_model::enums::{JobStatus, JobType};
+use sahara_model::resources::{Cluster, Instance, JobExecution, JsonMap};
+use std::sync::Arc;
 
 /// The fake plugin.
 #[derive(Debug, Clone, Copy, Default)]
@@ -82,6 +88,65 @@ impl Plugin for FakePlugin {
         _victims: &'a [Instance],
     ) -> PluginFuture<'a> {
         Box::pin(async { Ok(()) })
+    }
+
+    fn get_edp_engine(&self, _cluster: &Cluster, job_type: &JobType) -> Option<Arc<dyn JobEngine>> {
+        FakeJobEngine
+            .supported_job_types()
+            .contains(job_type)
+            .then(|| Arc::new(FakeJobEngine) as Arc<dyn JobEngine>)
+    }
+}
+
+/// The fake plugin's EDP engine (`FakeJobEngine`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FakeJobEngine;
+
+/// The id the fake engine gives every job it runs.
+pub const FAKE_ENGINE_JOB_ID: &str = "engine_job_id";
+
+impl JobEngine for FakeJobEngine {
+    /// `('engine_job_id', SUCCEEDED, None)`.
+    fn run_job<'a>(&'a self, _op: &'a ClusterOp, _job_execution: &'a JobExecution) -> EdpFuture<'a, JobRun> {
+        Box::pin(async {
+            Ok(JobRun {
+                engine_job_id: FAKE_ENGINE_JOB_ID.to_string(),
+                status: Some(JobStatus::Succeeded),
+                extra: None,
+            })
+        })
+    }
+
+    /// Nothing (`pass`): a scheduled job does not run.
+    fn run_scheduled_job<'a>(
+        &'a self,
+        _op: &'a ClusterOp,
+        _job_execution: &'a JobExecution,
+    ) -> EdpFuture<'a, Option<JobRun>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Nothing (`pass`).
+    fn cancel_job<'a>(
+        &'a self,
+        _op: &'a ClusterOp,
+        _job_execution: &'a JobExecution,
+    ) -> EdpFuture<'a, Option<JsonMap>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Nothing (`pass`).
+    fn get_job_status<'a>(
+        &'a self,
+        _op: &'a ClusterOp,
+        _job_execution: &'a JobExecution,
+    ) -> EdpFuture<'a, Option<JsonMap>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Every EDP job type (`edp.JOB_TYPES_ALL`).
+    fn supported_job_types(&self) -> &'static [JobType] {
+        JobType::KNOWN
     }
 }
 
