@@ -383,46 +383,60 @@ impl Scenario {
 
     /// Deletes the cluster and checks that nothing of it is left in the cloud.
     async fn delete(&self, id: &str, seen: &mut std::collections::BTreeSet<String>) {
+        self.delete_with(id, seen, None).await
+    }
+
+    /// Deletes the cluster with `force` (one Heat delete, not waited for) and checks that nothing of it is left
+    /// in the cloud once Heat is done.
+    async fn force_delete(&self, id: &str, seen: &mut std::collections::BTreeSet<String>) {
+        self.delete_with(id, seen, Some(json!({"force": true}))).await
+    }
+
+    async fn delete_with(&self, id: &str, seen: &mut std::collections::BTreeSet<String>, body: Option<Value>) {
         let c = &self.c;
-        c.ok(Method::DELETE, &c.v2(&format!("clusters/{id}")), None).await;
+        let forced = body.is_some();
+        c.ok(Method::DELETE, &c.v2(&format!("clusters/{id}")), body).await;
         assert!(follow(c, id, seen, |_| false).await.is_none());
-        let servers = c
-            .ok(Method::GET, &format!("{}/compute/v2.1/servers", c.sim), None)
-            .await;
-        assert_eq!(servers["servers"].as_array().map(Vec::len), Some(0), "{servers}");
-        let fips = c.ok(Method::GET, &c.neutron("floatingips"), None).await;
-        assert_eq!(fips["floatingips"].as_array().map(Vec::len), Some(0), "{fips}");
-        let volumes = c
-            .ok(
-                Method::GET,
-                &format!("{}/volume/v3/{}/volumes", c.sim, c.user.project),
-                None,
-            )
-            .await;
-        assert_eq!(volumes["volumes"].as_array().map(Vec::len), Some(0), "{volumes}");
-        let ports = c
-            .ok(
-                Method::GET,
-                &c.neutron(&format!("ports?device_owner=compute:nova&network_id={}", self.net)),
-                None,
-            )
-            .await;
-        assert_eq!(ports["ports"].as_array().map(Vec::len), Some(0), "{ports}");
-        let stacks = c
-            .ok(
-                Method::GET,
-                &format!("{}/heat-api/v1/{}/stacks", c.sim, c.user.project),
-                None,
-            )
-            .await;
-        assert_eq!(stacks["stacks"].as_array().map(Vec::len), Some(0), "{stacks}");
+        // A normal delete waits for Heat before the cluster goes; a forced one does not.
+        let deadline = Instant::now()
+            + if forced {
+                Duration::from_secs(30)
+            } else {
+                Duration::ZERO
+            };
+        while let Some(left) = self.left_in_cloud().await {
+            assert!(Instant::now() < deadline, "left in the cloud: {left}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    /// What of demo's is still in the cloud (servers, floating IPs, volumes, ports on the network, stacks,
+    /// trusts), if anything.
+    async fn left_in_cloud(&self) -> Option<String> {
+        let c = &self.c;
+        let project = &c.user.project;
+        for (url, key) in [
+            (format!("{}/compute/v2.1/servers", c.sim), "servers"),
+            (c.neutron("floatingips"), "floatingips"),
+            (format!("{}/volume/v3/{project}/volumes", c.sim), "volumes"),
+            (
+                c.neutron(&format!("ports?device_owner=compute:nova&network_id={}", self.net)),
+                "ports",
+            ),
+            (format!("{}/heat-api/v1/{project}/stacks", c.sim), "stacks"),
+        ] {
+            let listed = c.ok(Method::GET, &url, None).await;
+            if listed[key].as_array().map(Vec::len) != Some(0) {
+                return Some(listed.to_string());
+            }
+        }
         let trusts = self
             .stack
             .admin
             .request(Method::GET, "OS-TRUST/trusts", None)
             .await
             .expect("trusts");
-        assert_eq!(trusts["trusts"].as_array().map(Vec::len), Some(0), "{trusts}");
+        (trusts["trusts"].as_array().map(Vec::len) != Some(0)).then(|| trusts.to_string())
     }
 }
 
@@ -708,7 +722,11 @@ async fn a_fake_cluster_through_the_router_namespace() {
         "10.77.3.0/24",
     )
     .await;
-    let built = build_and_delete(&s, json!({}), json!({})).await;
+    // Deleted with `force`: one Heat delete, the rest as a normal delete.
+    let id = s.cluster(json!({}), json!({}), 1).await;
+    let mut seen = std::collections::BTreeSet::new();
+    let built = s.active(&id, &mut seen).await;
+    s.force_delete(&id, &mut seen).await;
     for inst in instances(&built) {
         assert_eq!(inst["management_ip"], inst["internal_ip"], "{inst}");
     }
@@ -1119,38 +1137,67 @@ async fn two_engines_share_the_work_and_a_killed_engine_loses_its_cluster() {
     drop(vhost);
 }
 
+/// A scenario (namespaces, no floating IPs) whose `sahara-all` sends its notifications (`messagingv2`) on a
+/// RabbitMQ virtual host of its own, and a listener receiving them.
+struct Notified {
+    s: Scenario,
+    rx: tokio::sync::mpsc::UnboundedReceiver<sahara_rpc::Notification>,
+    listener: sahara_rpc::NotificationListener,
+    transport: sahara_rpc::Transport,
+    vhost: Vhost,
+}
+
+impl Notified {
+    async fn start(name: &str, cidr: &str) -> Notified {
+        use sahara_rpc::{NotificationListener, NotificationResult, Priority, Target, Transport, TransportOptions};
+        let vhost = Vhost::new();
+        let defaults = format!(
+            "use_floating_ips = false\nuse_namespaces = true\ntransport_url = {}\n",
+            vhost.url()
+        );
+        let s = Scenario::start_with(
+            name,
+            &defaults,
+            "\n[oslo_messaging_notifications]\ndriver = messagingv2\n",
+            cidr,
+        )
+        .await;
+        let transport = Transport::new(&vhost.url(), TransportOptions::default()).expect("transport");
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let listener = NotificationListener::start(
+            &transport,
+            &[Target::topic("notifications").with_exchange("sahara")],
+            &[Priority::Info],
+            None,
+            move |n| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(n);
+                    NotificationResult::Handled
+                }
+            },
+        )
+        .await
+        .expect("listener");
+        Notified {
+            s,
+            rx,
+            listener,
+            transport,
+            vhost,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_notifications_are_sent_as_sahara_sends_them() {
-    use sahara_rpc::{NotificationResult, Priority, Target, Transport, TransportOptions};
-    let vhost = Vhost::new();
-    let defaults = format!(
-        "use_floating_ips = false\nuse_namespaces = true\ntransport_url = {}\n",
-        vhost.url()
-    );
-    let s = Scenario::start_with(
-        "engine-notify",
-        &defaults,
-        "\n[oslo_messaging_notifications]\ndriver = messagingv2\n",
-        "10.77.9.0/24",
-    )
-    .await;
-    let transport = Transport::new(&vhost.url(), TransportOptions::default()).expect("transport");
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let listener = sahara_rpc::NotificationListener::start(
-        &transport,
-        &[Target::topic("notifications").with_exchange("sahara")],
-        &[Priority::Info],
-        None,
-        move |n| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(n);
-                NotificationResult::Handled
-            }
-        },
-    )
-    .await
-    .expect("listener");
+    let Notified {
+        s,
+        mut rx,
+        listener,
+        transport,
+        vhost,
+    } = Notified::start("engine-notify", "10.77.9.0/24").await;
     let id = s.named_cluster("note", 1).await;
     let mut seen = std::collections::BTreeSet::new();
     let c = follow(&s.c, &id, &mut seen, |c| {
@@ -1263,37 +1310,14 @@ async fn start_verification(s: &Scenario, id: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_s_health_is_verified_as_sahara_verifies_it() {
-    use sahara_rpc::{NotificationListener, NotificationResult, Priority, Target, Transport, TransportOptions};
     use std::collections::BTreeSet;
-    let vhost = Vhost::new();
-    let defaults = format!(
-        "use_floating_ips = false\nuse_namespaces = true\ntransport_url = {}\n",
-        vhost.url()
-    );
-    let s = Scenario::start_with(
-        "engine-health",
-        &defaults,
-        "\n[oslo_messaging_notifications]\ndriver = messagingv2\n",
-        "10.77.20.0/24",
-    )
-    .await;
-    let transport = Transport::new(&vhost.url(), TransportOptions::default()).expect("transport");
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let listener = NotificationListener::start(
-        &transport,
-        &[Target::topic("notifications").with_exchange("sahara")],
-        &[Priority::Info],
-        None,
-        move |n| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(n);
-                NotificationResult::Handled
-            }
-        },
-    )
-    .await
-    .expect("listener");
+    let Notified {
+        s,
+        mut rx,
+        listener,
+        transport,
+        vhost,
+    } = Notified::start("engine-health", "10.77.20.0/24").await;
 
     // Built to Active, then verified at once: GREEN, the accessibility check listed.
     let mut seen = std::collections::BTreeSet::new();

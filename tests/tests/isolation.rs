@@ -422,6 +422,28 @@ async fn user(stack: &Stack, account: &Account, name: &'static str) -> User {
     }
 }
 
+/// The fake plugin's image (registered with Sahara in the simulator's Glance) and a new network of `user`'s in
+/// the simulator's Neutron, for a cluster's management network.
+async fn image_and_network(stack: &Stack, api: &Api, user: &User) -> (String, String) {
+    let images = api.ok(user, Method::GET, &format!("{}/v2/images", api.url), None).await;
+    let image_id = images["images"]
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["name"] == "sahara-fake-0.1"))
+        .and_then(|i| i["id"].as_str())
+        .unwrap_or_else(|| panic!("no sahara-fake-0.1 image: {images}"))
+        .to_string();
+    let network = api
+        .ok(
+            user,
+            Method::POST,
+            &format!("{}/network/v2.0/networks", stack.running.simulator_url),
+            Some(json!({"network": {"name": format!("{}-net", user.name)}})),
+        )
+        .await;
+    let network_id = network["network"]["id"].as_str().expect("network id").to_string();
+    (image_id, network_id)
+}
+
 fn api(stack: &Stack) -> Api {
     Api {
         url: stack.running.data_processing_url.clone(),
@@ -443,24 +465,7 @@ async fn a_project_cannot_see_change_or_delete_another_projects_objects() {
     let a = user(&stack, &accounts[0], "A").await;
     let b = user(&stack, &accounts[1], "B").await;
     let api = api(&stack);
-    // The fake plugin's image, registered with Sahara in the simulator's Glance.
-    let images = api.ok(&b, Method::GET, &format!("{}/v2/images", api.url), None).await;
-    let image_id = images["images"]
-        .as_array()
-        .and_then(|l| l.iter().find(|i| i["name"] == "sahara-fake-0.1"))
-        .and_then(|i| i["id"].as_str())
-        .unwrap_or_else(|| panic!("no sahara-fake-0.1 image: {images}"))
-        .to_string();
-    // B's network in the simulator's Neutron, for the cluster's management network.
-    let network = api
-        .ok(
-            &b,
-            Method::POST,
-            &format!("{}/network/v2.0/networks", stack.running.simulator_url),
-            Some(json!({"network": {"name": "b-net"}})),
-        )
-        .await;
-    let network_id = network["network"]["id"].as_str().expect("network id").to_string();
+    let (image_id, network_id) = image_and_network(&stack, &api, &b).await;
     for version in ["v1.1", "v2"] {
         isolation_on(&api, &a, &b, version, &image_id, &network_id).await;
     }
@@ -676,22 +681,7 @@ async fn a_job_on_swift_data_gets_a_proxy_user_in_the_proxy_domain() {
     let accounts = make_accounts(&stack.admin, &stack.prefix.to_string(), &[("bob", "member")]).await;
     let b = user(&stack, &accounts[0], "B").await;
     let api = api(&stack);
-    let images = api.ok(&b, Method::GET, &format!("{}/v2/images", api.url), None).await;
-    let image_id = images["images"]
-        .as_array()
-        .and_then(|l| l.iter().find(|i| i["name"] == "sahara-fake-0.1"))
-        .and_then(|i| i["id"].as_str())
-        .expect("the fake image")
-        .to_string();
-    let network = api
-        .ok(
-            &b,
-            Method::POST,
-            &format!("{}/network/v2.0/networks", stack.running.simulator_url),
-            Some(json!({"network": {"name": "b-net"}})),
-        )
-        .await;
-    let network_id = network["network"]["id"].as_str().expect("network id").to_string();
+    let (image_id, network_id) = image_and_network(&stack, &api, &b).await;
     // A cluster, a Pig job template whose main script is in Swift, and two HDFS data sources.
     let objects = make_objects(&api, &b, "v2", &image_id, &network_id).await;
     let id_of = |collection: &str| {

@@ -62,3 +62,13 @@ impl sahara_model::conductor::ConductorTransport for Conductor {
 pub fn local_client(conductor: Conductor) -> sahara_model::conductor::ConductorClient {
     sahara_model::conductor::ConductorClient::new(std::sync::Arc::new(conductor))
 }
+
+/// A typed in-process client of a conductor over `[database]` of `conf`, an SQLite database brought to the
+/// newest schema first (what the embedded default does; tests use `sqlite://`, in memory).
+pub async fn local_client_from_conf(
+    conf: &ConfigOpts,
+) -> Result<sahara_model::conductor::ConductorClient, ConductorError> {
+    let conductor = Conductor::from_conf(conf)?;
+    conductor.store.upgrade_sqlite().await?;
+    Ok(local_client(conductor))
+}

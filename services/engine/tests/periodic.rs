@@ -267,10 +267,9 @@ async fn schedulers_split_the_objects_and_take_over_a_stopped_member_s_share() {
 
 /// A conductor on SQLite in memory, in-process.
 async fn conductor(conf: &sahara_config::ConfigOpts) -> ConductorClient {
-    let store = sahara_conductor::store::Store::from_conf(conf).expect("a store");
-    store.upgrade_sqlite().await.expect("the schema");
-    let settings = sahara_conductor::ConductorSettings::from_conf(conf).expect("settings");
-    ConductorClient::new(Arc::new(sahara_conductor::Conductor::new(store, settings)))
+    sahara_conductor::local_client_from_conf(conf)
+        .await
+        .expect("a conductor")
 }
 
 /// Creates a cluster in `project` with `values` added.

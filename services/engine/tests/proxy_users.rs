@@ -8,7 +8,6 @@
 //! database are removed when the test ends, also when it fails.
 
 use sahara_engine::periodic::{Periodic, PeriodicSettings, tasks};
-use sahara_model::conductor::ConductorClient;
 use sahara_openstack::keystone::{self, PasswordAuth};
 use sahara_openstack::proxy::{self, ProxyOptions};
 use sahara_openstack::{Secret, Session};
@@ -16,7 +15,6 @@ use sahara_rpc::{RequestContext, Transport, TransportOptions};
 use sahara_testcloud::naming::Prefix;
 use sahara_testcloud::services::{self, PROXY_DOMAIN, ServicesConfig};
 use serde_json::json;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long anything may take here, however loaded the machine.
@@ -64,10 +62,9 @@ async fn proxy_users_go_with_their_job_or_with_the_zombie_sweep() {
         sahara.username, sahara.password, sahara.project_name, running.keystone_url
     ))
     .expect("a configuration");
-    let store = sahara_conductor::store::Store::from_conf(&conf).expect("a store");
-    store.upgrade_sqlite().await.expect("the schema");
-    let settings = sahara_conductor::ConductorSettings::from_conf(&conf).expect("settings");
-    let conductor = ConductorClient::new(Arc::new(sahara_conductor::Conductor::new(store, settings)));
+    let conductor = sahara_conductor::local_client_from_conf(&conf)
+        .await
+        .expect("a conductor");
     let transport = Transport::new(
         &format!("fake://proxy-users-{}/", uuid::Uuid::new_v4().simple()),
         TransportOptions::default(),

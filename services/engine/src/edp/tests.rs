@@ -160,10 +160,9 @@ impl Env {
             "[DEFAULT]\nplugins = fake\njob_canceling_timeout = 2\n{extra}\n[database]\nconnection = sqlite://\n"
         ))
         .expect("a configuration");
-        let store = sahara_conductor::store::Store::from_conf(&conf).expect("a store");
-        store.upgrade_sqlite().await.expect("the schema");
-        let settings = sahara_conductor::ConductorSettings::from_conf(&conf).expect("settings");
-        let conductor = ConductorClient::new(Arc::new(sahara_conductor::Conductor::new(store, settings)));
+        let conductor = sahara_conductor::local_client_from_conf(&conf)
+            .await
+            .expect("a conductor");
         let transport = Transport::new(
             &format!("fake://edp-{}/", uuid::Uuid::new_v4().simple()),
             TransportOptions::default(),

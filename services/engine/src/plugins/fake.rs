@@ -14,7 +14,7 @@ use crate::error::{EngineError, Result};
 use crate::instances;
 use crate::progress::ClusterOp;
 use sahara_model::enums::{JobStatus, JobType};
-use sahara_model::resources::{Cluster, Instance, JobExecution, JsonMap};
+use sahara_model::resources::{Cluster, Instance, JobExecution};
 use std::sync::Arc;
 
 /// The fake plugin.
@@ -105,6 +105,8 @@ pub struct FakeJobEngine;
 /// The id the fake engine gives every job it runs.
 pub const FAKE_ENGINE_JOB_ID: &str = "engine_job_id";
 
+/// The rest is the base engine's: nothing scheduled, cancelled, reported or suspended (Sahara's fake engine
+/// `pass`es there).
 impl JobEngine for FakeJobEngine {
     /// `('engine_job_id', SUCCEEDED, None)`.
     fn run_job<'a>(&'a self, _op: &'a ClusterOp, _job_execution: &'a JobExecution) -> EdpFuture<'a, JobRun> {
@@ -115,33 +117,6 @@ impl JobEngine for FakeJobEngine {
                 extra: None,
             })
         })
-    }
-
-    /// Nothing (`pass`): a scheduled job does not run.
-    fn run_scheduled_job<'a>(
-        &'a self,
-        _op: &'a ClusterOp,
-        _job_execution: &'a JobExecution,
-    ) -> EdpFuture<'a, Option<JobRun>> {
-        Box::pin(async { Ok(None) })
-    }
-
-    /// Nothing (`pass`).
-    fn cancel_job<'a>(
-        &'a self,
-        _op: &'a ClusterOp,
-        _job_execution: &'a JobExecution,
-    ) -> EdpFuture<'a, Option<JsonMap>> {
-        Box::pin(async { Ok(None) })
-    }
-
-    /// Nothing (`pass`).
-    fn get_job_status<'a>(
-        &'a self,
-        _op: &'a ClusterOp,
-        _job_execution: &'a JobExecution,
-    ) -> EdpFuture<'a, Option<JsonMap>> {
-        Box::pin(async { Ok(None) })
     }
 
     /// Every EDP job type (`edp.JOB_TYPES_ALL`).
