@@ -762,6 +762,32 @@ async fn a_fake_cluster_through_a_proxy_command_on_internal_ips() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_transient_cluster_is_terminated_through_its_trust() {
+    // The periodic task runs 90 s after the engine starts (Sahara's spacing; no start delay here) and
+    // terminates an Active transient cluster without running jobs, through the cluster's trust (the task's
+    // admin context has no token of its own): stack, servers and trust go.
+    let s = Scenario::start(
+        "engine-transient",
+        "use_floating_ips = false\nuse_namespaces = true\nmin_transient_cluster_active_time = 0\n\
+         periodic_fuzzy_delay = 0\n",
+        "10.77.12.0/24",
+    )
+    .await;
+    let id = s
+        .build_cluster("tr", "tr-", json!({}), json!({}), 1, json!({"is_transient": true}))
+        .await;
+    let mut seen = std::collections::BTreeSet::new();
+    s.active(&id, &mut seen).await;
+    // Up to two of `follow`'s periods: the task's first run comes about 90 s after the start.
+    let mut gone = follow(&s.c, &id, &mut seen, |_| false).await;
+    if gone.is_some() {
+        gone = follow(&s.c, &id, &mut seen, |_| false).await;
+    }
+    assert!(gone.is_none(), "still there: {gone:?}\n{}", s.stack.log_tail(100_000));
+    assert_eq!(s.left_in_cloud().await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fake_cluster_through_a_proxy_gateway() {
     // Only the gateway (master) has a floating IP; the worker is reached through it (`nc` on the gateway).
     let s = Scenario::start("engine-gw", "use_floating_ips = true\n", "10.77.5.0/24").await;
