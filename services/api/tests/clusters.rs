@@ -444,4 +444,24 @@ async fn plugin_labels_are_stored_and_disable_cluster_creation() {
     let (st, c) = send(app(), Method::POST, "/v2/clusters", Some(body)).await;
     assert_eq!(st, StatusCode::ACCEPTED, "{c}");
     assert_eq!(casts_after(&casts, 1).await[0].0, "provision_cluster");
+
+    // With the plugin disabled again, a job on that cluster is refused too, before its job template is looked up
+    // (`check_job_execution`: the cluster, then `check_plugin_labels`).
+    let (st, _) = send(
+        app(),
+        Method::PATCH,
+        "/v2/plugins/fake",
+        Some(json!({"plugin_labels": {"enabled": {"status": false}}})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let job = json!({"cluster_id": c["cluster"]["id"], "job_template_id": "0a7f3c1e-5b2d-4e8f-9a6b-1c2d3e4f5a6b"});
+    let (st, e) = send(app(), Method::POST, "/v2/jobs", Some(job)).await;
+    assert_eq!(
+        (st, error(&e)),
+        (
+            StatusCode::BAD_REQUEST,
+            ("INVALID_REFERENCE".into(), "Plugin fake is not enabled".into())
+        )
+    );
 }

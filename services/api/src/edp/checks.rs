@@ -443,8 +443,10 @@ pub async fn job_execution(call: &Call<'_>, data: &Obj, job_id: &str) -> Result<
         .cluster_get(call.ctx, cluster_id, false)
         .await?
         .ok_or_else(|| SaharaError::InvalidReference(format!("Cluster with id '{cluster_id}' doesn't exist")))?;
-    // TODO: `check_plugin_labels` (a disabled plugin or version refuses the execution) once plugin labels are
-    // checked at all in this crate.
+    // `check_plugin_labels`: a disabled plugin or version refuses the execution.
+    if let Some(plugin) = call.state.plugins.get(&cluster.plugin_name) {
+        crate::clusters::checks::plugin_labels(call, plugin, &cluster.hadoop_version).await?;
+    }
     let job = call
         .state
         .conductor

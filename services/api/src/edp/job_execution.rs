@@ -142,8 +142,9 @@ async fn get<const V2: bool>(
 }
 
 /// `get_job_execution_status`: Sahara asks the cluster's EDP engine for the status when the cluster is Active
-/// and stores it. TODO: that needs the engine's access to the cluster (Oozie / spark-submit over SSH); until then
-/// the stored execution is answered as Sahara answers it for a cluster that is not Active.
+/// and stores it. The only plugin here is `fake`, whose engine reports no status (`get_job_status` is `pass`),
+/// so Sahara answers the stored execution, as this does; a plugin whose engine reports statuses would need the
+/// engine's job manager here (services/engine/src/edp).
 async fn refresh_status(State(state): State<ApiState>, Caller(ctx): Caller, Path(id): Path<String>) -> Reply {
     let je = existing(
         &Call {
