@@ -9,7 +9,13 @@
 //!   requested tenant` from `AuthValidator`);
 //! - a token revoked in Keystone stops working within `[keystone_authtoken] token_cache_time`;
 //! - a Swift job binary's data is read with the caller's token (in the caller's account), within
-//!   `job_binary_max_KB`, with Sahara's errors.
+//!   `job_binary_max_KB`, with Sahara's errors;
+//! - an S3 job binary's data is read with the binary's own keys from the test cloud's S3 (which checks every
+//!   SigV4 signature), byte for byte, within `job_binary_max_KB`, with Sahara's `S3_CLIENT_EXCEPTION` for a wrong
+//!   key or a missing object and its create-time checks; the secret key is never answered nor logged.
+//! - the Manila shares of node group and cluster templates (create and update, v1.1 and v2) are looked up with
+//!   the caller's token: the project's NFS share is accepted; an unknown share, another project's and a CIFS one
+//!   are Sahara's 400 `INVALID_REFERENCE`; duplicate and relative paths its `INVALID_DATA`, before Manila is asked.
 //!
 //! `sahara-all` is the binary cargo built beside this test (`cargo build -p sahara-all` first), or
 //! `SAHARA_TEST_SAHARA_ALL`. Everything is removed when a test ends, also when it fails.
@@ -789,4 +795,346 @@ async fn a_job_on_swift_data_gets_a_proxy_user_in_the_proxy_domain() {
         .collect();
     assert_eq!(role_names, ["member"], "{roles}");
     stack.stop_sahara();
+}
+
+/// A share of `user`'s made in the simulator's Manila with the user's token; answers its id.
+async fn manila_share(stack: &Stack, api: &Api, user: &User, proto: &str) -> String {
+    let made = api
+        .ok(
+            user,
+            Method::POST,
+            &format!("{}/share/v1/{}/shares", stack.running.simulator_url, user.project),
+            Some(json!({"share": {"share_proto": proto, "size": 1, "name": format!("{}-{proto}", user.name)}})),
+        )
+        .await;
+    made["share"]["id"].as_str().expect("share id").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_shares_are_looked_up_in_manila_with_the_caller_s_token() {
+    init_tracing();
+    let mut stack = Stack::start("shares", |conf| conf).await;
+    let accounts = make_accounts(
+        &stack.admin,
+        &stack.prefix.to_string(),
+        &[("alice", "member"), ("bob", "member")],
+    )
+    .await;
+    let a = user(&stack, &accounts[0], "A").await;
+    let b = user(&stack, &accounts[1], "B").await;
+    let api = api(&stack);
+    let nfs = manila_share(&stack, &api, &b, "NFS").await;
+    let cifs = manila_share(&stack, &api, &b, "cifs").await;
+    let a_nfs = manila_share(&stack, &api, &a, "NFS").await;
+    let unknown = "00000000-1111-2222-3333-444444444444";
+    let refused = [
+        (
+            json!([{"id": unknown}]),
+            "INVALID_REFERENCE",
+            format!("Requested share id {unknown} does not exist."),
+        ),
+        // Another project's share: Manila does not show it to B.
+        (
+            json!([{"id": nfs}, {"id": a_nfs}]),
+            "INVALID_REFERENCE",
+            format!("Requested share id {a_nfs} does not exist."),
+        ),
+        (
+            json!([{"id": cifs, "path": "/mnt/cifs"}]),
+            "INVALID_REFERENCE",
+            format!("Requested share id {cifs} is of type CIFS, which is not supported by Sahara."),
+        ),
+        // The path checks come first, before Manila is asked.
+        (
+            json!([{"id": unknown, "path": "/mnt/x"}, {"id": nfs, "path": "/mnt/x"}]),
+            "INVALID_DATA",
+            "Multiple shares cannot be mounted to the same path.".to_string(),
+        ),
+        (
+            json!([{"id": unknown, "path": "mnt/x"}]),
+            "INVALID_DATA",
+            "Paths must be absolute Linux paths starting with \"/\" and may not contain nulls.".to_string(),
+        ),
+    ];
+    for version in ["v1.1", "v2"] {
+        let root = api.root(version, &b.project);
+        let (vkey, update) = if version == "v1.1" {
+            ("hadoop_version", Method::PUT)
+        } else {
+            ("plugin_version", Method::PATCH)
+        };
+        let tag = sahara_tests::unique_id();
+        let tag = &tag[..8];
+        let shares = json!([{"id": nfs, "path": "/mnt/nfs", "access_level": "ro"}]);
+        let ngt = api
+            .ok(
+                &b,
+                Method::POST,
+                &format!("{root}/node-group-templates"),
+                Some(
+                    json!({"name": format!("shares-{tag}"), "plugin_name": "fake", vkey: "0.1", "flavor_id": "42",
+                            "node_processes": ["datanode"], "shares": shares}),
+                ),
+            )
+            .await;
+        assert_eq!(ngt["node_group_template"]["shares"], shares, "{version}: {ngt}");
+        let ngt_id = ngt["node_group_template"]["id"].as_str().expect("ngt id").to_string();
+        let ct = api
+            .ok(
+                &b,
+                Method::POST,
+                &format!("{root}/cluster-templates"),
+                Some(
+                    json!({"name": format!("shares-ct-{tag}"), "plugin_name": "fake", vkey: "0.1",
+                            "shares": [{"id": nfs}]}),
+                ),
+            )
+            .await;
+        assert_eq!(
+            ct["cluster_template"]["shares"][0]["id"],
+            nfs.as_str(),
+            "{version}: {ct}"
+        );
+        let ct_id = ct["cluster_template"]["id"].as_str().expect("ct id").to_string();
+        for (shares, name, text) in &refused {
+            let attempts = [
+                (
+                    Method::POST,
+                    format!("{root}/node-group-templates"),
+                    json!({"name": format!("refused-{tag}"), "plugin_name": "fake", vkey: "0.1", "flavor_id": "42",
+                           "node_processes": ["datanode"], "shares": shares}),
+                ),
+                (
+                    Method::POST,
+                    format!("{root}/cluster-templates"),
+                    json!({"name": format!("refused-ct-{tag}"), "plugin_name": "fake", vkey: "0.1", "shares": shares}),
+                ),
+                (
+                    update.clone(),
+                    format!("{root}/node-group-templates/{ngt_id}"),
+                    json!({"shares": shares}),
+                ),
+                (
+                    update.clone(),
+                    format!("{root}/cluster-templates/{ct_id}"),
+                    json!({"shares": shares}),
+                ),
+            ];
+            for (method, url, body) in attempts {
+                let (status, answer) = api.call(&b, method.clone(), &url, Some(body)).await;
+                assert_eq!(
+                    (
+                        status,
+                        answer["error_name"].as_str().unwrap_or_default(),
+                        message(&answer)
+                    ),
+                    (400, *name, text.as_str()),
+                    "{version} {method} {url} {shares}: {answer}"
+                );
+            }
+        }
+        // The refused updates changed nothing.
+        let kept = api
+            .ok(&b, Method::GET, &format!("{root}/node-group-templates/{ngt_id}"), None)
+            .await;
+        assert_eq!(kept["node_group_template"]["shares"], shares, "{version}: {kept}");
+    }
+    // A shares its own share.
+    let root = api.root("v2", &a.project);
+    api.ok(
+        &a,
+        Method::POST,
+        &format!("{root}/node-group-templates"),
+        Some(
+            json!({"name": "a-shares", "plugin_name": "fake", "plugin_version": "0.1", "flavor_id": "42",
+                    "node_processes": ["datanode"], "shares": [{"id": a_nfs}]}),
+        ),
+    )
+    .await;
+    stack.stop_sahara();
+    let log = std::fs::read_to_string(&stack.log_path).unwrap_or_default();
+    assert!(!log.contains(&b.token), "a token is in sahara-all's log");
+}
+
+/// An `s3://` job binary of `user`'s with `extra`, made through v2; answers its id (the answer must not carry
+/// the secret key).
+async fn s3_binary(api: &Api, user: &User, name: &str, url: &str, extra: &Value) -> String {
+    let jb = api
+        .ok(
+            user,
+            Method::POST,
+            &format!("{}/v2/job-binaries", api.url),
+            Some(json!({"name": name, "url": url, "extra": extra})),
+        )
+        .await;
+    assert!(jb["job_binary"].get("extra").is_none(), "{jb}");
+    jb["job_binary"]["id"].as_str().expect("job binary id").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_job_binaries_are_read_with_their_own_keys() {
+    use sahara_openstack::s3::{S3Client, S3Credentials};
+    use sahara_testcloud::sim::api::s3;
+    init_tracing();
+    // At debug level, so that the log shows whether anything logs the secret key.
+    let mut stack = Stack::start("jbs3", |conf| {
+        conf.replacen("[DEFAULT]\n", "[DEFAULT]\njob_binary_max_KB = 1\ndebug = True\n", 1)
+    })
+    .await;
+    let accounts = make_accounts(&stack.admin, &stack.prefix.to_string(), &[("alice", "member")]).await;
+    let a = user(&stack, &accounts[0], "A").await;
+    let api = api(&stack);
+
+    // The objects, put into the test cloud's S3 with its keys: a script with every byte value, a 2 KiB jar.
+    let endpoint = s3::endpoint(&stack.running.simulator_url);
+    let store = S3Client::new(&endpoint, S3Credentials::new(s3::ACCESS_KEY, s3::SECRET_KEY)).expect("S3 client");
+    store.create_bucket("edp").await.expect("create bucket");
+    let script: Vec<u8> = b"A = LOAD 'x';\n".iter().copied().chain(0..=255u8).collect();
+    store
+        .put_object("edp", "dir/script~1+c.pig", script.clone(), None)
+        .await
+        .expect("put script");
+    store
+        .put_object("edp", "big.jar", vec![7u8; 2048], Some("application/java-archive"))
+        .await
+        .expect("put jar");
+
+    let keys = json!({"accesskey": s3::ACCESS_KEY, "secretkey": s3::SECRET_KEY, "endpoint": endpoint});
+    let with = |field: &str, value: &str| {
+        let mut extra = keys.clone();
+        extra[field] = json!(value);
+        extra
+    };
+    let script_url = "s3://edp/dir/script~1+c.pig";
+    let good = s3_binary(&api, &a, "script.pig", script_url, &keys).await;
+    let big = s3_binary(&api, &a, "big.jar", "s3://edp/big.jar", &keys).await;
+    let missing = s3_binary(&api, &a, "missing.pig", "s3://edp/missing.pig", &keys).await;
+    let no_bucket = s3_binary(&api, &a, "nobucket.pig", "s3://nobucket/x.pig", &keys).await;
+    let wrong_secret = s3_binary(
+        &api,
+        &a,
+        "wrong-secret.pig",
+        script_url,
+        &with("secretkey", "not-the-secret"),
+    )
+    .await;
+    let wrong_access = s3_binary(&api, &a, "wrong-access.pig", script_url, &with("accesskey", "NOTAKEY")).await;
+    // botocore refuses an endpoint without a scheme when the client is made.
+    let bare = endpoint.trim_start_matches("http://").to_string();
+    let no_scheme = s3_binary(&api, &a, "no-scheme.pig", script_url, &with("endpoint", &bare)).await;
+
+    for root in [format!("{}/v2", api.url), format!("{}/v1.1/{}", api.url, a.project)] {
+        // The object, byte for byte.
+        let resp = api
+            .http
+            .get(format!("{root}/job-binaries/{good}/data"))
+            .header("X-Auth-Token", &a.token)
+            .send()
+            .await
+            .expect("data");
+        assert_eq!(resp.status().as_u16(), 200, "{root}");
+        assert_eq!(resp.bytes().await.unwrap().as_ref(), script.as_slice(), "{root}");
+        // Bigger than `job_binary_max_KB`: refused after HEAD, before it is read.
+        let (status, body) = api
+            .call(&a, Method::GET, &format!("{root}/job-binaries/{big}/data"), None)
+            .await;
+        assert_eq!((status, &body["error_name"]), (400, &json!("DATA_TOO_BIG")), "{body}");
+        assert_eq!(
+            message(&body),
+            "Size of S3 object (2.0KB) is greater than maximum (1KB)"
+        );
+        // A missing object or bucket, a wrong secret or access key: S3 refuses, Sahara says only this.
+        for (what, id) in [
+            ("missing object", &missing),
+            ("missing bucket", &no_bucket),
+            ("wrong secret key", &wrong_secret),
+            ("wrong access key", &wrong_access),
+        ] {
+            let (status, body) = api
+                .call(&a, Method::GET, &format!("{root}/job-binaries/{id}/data"), None)
+                .await;
+            assert_eq!(
+                (status, &body["error_name"]),
+                (400, &json!("S3_CLIENT_EXCEPTION")),
+                "{what}: {body}"
+            );
+            assert_eq!(message(&body), "Couldn't get object from s3", "{what}");
+        }
+        let (status, body) = api
+            .call(&a, Method::GET, &format!("{root}/job-binaries/{no_scheme}/data"), None)
+            .await;
+        assert_eq!(
+            (status, &body["error_name"]),
+            (400, &json!("S3_CLIENT_EXCEPTION")),
+            "{body}"
+        );
+        assert_eq!(message(&body), "Couldn't create boto client");
+    }
+
+    // Create-time checks of `S3Type.validate`.
+    let jbs = format!("{}/v2/job-binaries", api.url);
+    for (url, extra, name, msg) in [
+        (
+            "s3://edp",
+            keys.clone(),
+            "BAD_JOB_BINARY",
+            "URL for binary in S3 must specify an object not a bucket",
+        ),
+        (
+            "S3://edp/x.pig",
+            keys.clone(),
+            "BAD_JOB_BINARY",
+            "URL for binary in S3 must start with s3://",
+        ),
+        (
+            "s3://edp/x.pig",
+            with("ssl", "true"),
+            "INVALID_DATA",
+            "Configs 'accesskey', 'secretkey', and 'endpoint' must be provided.",
+        ),
+        (
+            "s3://edp/x.pig",
+            json!({"accesskey": "a", "secretkey": "s"}),
+            "INVALID_DATA",
+            "Configs 'accesskey', 'secretkey', and 'endpoint' must be provided.",
+        ),
+    ] {
+        let (status, body) = api
+            .call(
+                &a,
+                Method::POST,
+                &jbs,
+                Some(json!({"name": "refused", "url": url, "extra": extra})),
+            )
+            .await;
+        assert_eq!((status, &body["error_name"]), (400, &json!(name)), "{url}: {body}");
+        assert_eq!(message(&body), msg, "{url}");
+    }
+
+    // The secret key is never answered (the binary, the list, a job template using it) nor logged.
+    let shown = api.ok(&a, Method::GET, &format!("{jbs}/{good}"), None).await;
+    let listed = api.ok(&a, Method::GET, &jbs, None).await;
+    let job = api
+        .ok(
+            &a,
+            Method::POST,
+            &format!("{}/v2/job-templates", api.url),
+            Some(json!({"name": "s3-pig", "type": "Pig", "mains": [good]})),
+        )
+        .await;
+    for answer in [&shown, &listed, &job] {
+        let text = answer.to_string();
+        assert!(
+            !text.contains(s3::SECRET_KEY) && !text.contains("not-the-secret"),
+            "{text}"
+        );
+    }
+    assert_eq!(job["job_template"]["mains"][0]["id"], json!(good), "{job}");
+    stack.stop_sahara();
+    let log = std::fs::read_to_string(&stack.log_path).unwrap_or_default();
+    assert!(log.contains("Couldn't get object from s3"), "the causes are logged");
+    assert!(
+        !log.contains(s3::SECRET_KEY) && !log.contains("not-the-secret"),
+        "a secret key is in sahara-all's log"
+    );
 }

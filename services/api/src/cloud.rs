@@ -6,9 +6,6 @@
 //! and service catalog (keystonemiddleware's `X-Service-Catalog`, or the header itself under `noauth`), or, when
 //! the request has no catalog (`noauth` without `X-Service-Catalog`), [`Unchecked`], which skips every check with
 //! a warning naming it.
-//!
-//! TODO(issue 6): Manila is not in `sahara-openstack` yet, so [`CloudChecks::shares_exist`] is skipped with a
-//! warning even with a catalog.
 
 use crate::error::ApiError;
 use futures_util::future::BoxFuture;
@@ -82,7 +79,8 @@ pub trait CloudChecks: Send + Sync + std::fmt::Debug {
         skipped("check_quotas", format!("{} node groups", groups.len()))
     }
     /// The Manila half of `check_shares`: each share exists (400 INVALID_REFERENCE `Requested share id <id> does
-    /// not exist.`) and is of a supported type.
+    /// not exist.`) and is of a supported type (400 INVALID_REFERENCE `Requested share id <id> is of type <proto>,
+    /// which is not supported by Sahara.`).
     fn shares_exist<'a>(&'a self, share_ids: &'a [String]) -> CheckResult<'a> {
         skipped("check_shares", share_ids.join(","))
     }
@@ -422,6 +420,30 @@ impl CloudChecks for OpenStackChecks {
                 Err(e) if e.is_not_found() => not_found(format!("Requested keypair '{keypair}' not found")),
                 Err(e) => Err(check_error(e)),
             }
+        })
+    }
+
+    fn shares_exist<'a>(&'a self, share_ids: &'a [String]) -> CheckResult<'a> {
+        Box::pin(async move {
+            let manila = self.session.manila();
+            // `manila.client()` first: no `share` endpoint in the catalog is keystoneauth's `EndpointNotFound`,
+            // which Sahara's validator answers with a 500.
+            manila.client().map_err(check_error)?;
+            for id in share_ids {
+                let Some(share) = manila.find_share(id).await.map_err(check_error)? else {
+                    return Err(
+                        SaharaError::InvalidReference(format!("Requested share id {id} does not exist.")).into(),
+                    );
+                };
+                if !share.is_supported() {
+                    let proto = share.share_proto.as_deref().unwrap_or("None");
+                    return Err(SaharaError::InvalidReference(format!(
+                        "Requested share id {id} is of type {proto}, which is not supported by Sahara."
+                    ))
+                    .into());
+                }
+            }
+            Ok(())
         })
     }
 }

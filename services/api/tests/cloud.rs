@@ -1,5 +1,6 @@
-//! The API against the project's local test cloud (real Keystone, the simulator's Nova, Neutron, Glance, Cinder):
-//! the template and cluster checks of sahara/service/validations/base.py asked of the cloud with the caller's
+//! The API against the project's local test cloud (real Keystone, the simulator's Nova, Neutron, Glance, Cinder,
+//! Manila): the template and cluster checks of sahara/service/validations/base.py (and shares.py) asked of the
+//! cloud with the caller's
 //! token and service catalog (here `noauth` with keystonemiddleware's headers: `X-Auth-Token`,
 //! `X-Service-Catalog`), Sahara's quota check, and the image registry over Glance. Everything the test makes is
 //! removed when it ends (fabric by prefix, services down), also when it fails.
@@ -264,6 +265,39 @@ async fn templates_clusters_and_images_ask_the_cloud_with_the_callers_token() {
         assert_eq!(st, StatusCode::BAD_REQUEST, "{extra}: {e}");
         assert_eq!(error(&e), (expected.0.to_string(), expected.1), "{extra}");
     }
+
+    // Shares: Manila (the catalog's `share`) is asked with the caller's token; without a `share` endpoint Sahara's
+    // manila client fails with keystoneauth's EndpointNotFound, which its validator answers with a 500.
+    let with_share = ngt(json!({"shares": [{"id": missing, "path": "/mnt/share"}]}));
+    let (st, e) = send(app(), &who, Method::POST, &ngt_path, Some(with_share.clone())).await;
+    assert_eq!(
+        (st, error(&e)),
+        (
+            StatusCode::BAD_REQUEST,
+            (
+                "INVALID_REFERENCE".to_string(),
+                format!("Requested share id {missing} does not exist.")
+            )
+        ),
+        "{e}"
+    );
+    let without_manila = Caller {
+        project: who.project.clone(),
+        token: who.token.clone(),
+        catalog: sahara_keystone::normalize_catalog(&json!(
+            catalog.iter().filter(|s| s["type"] != "share").collect::<Vec<_>>()
+        ))
+        .to_string(),
+    };
+    let (st, e) = send(app(), &without_manila, Method::POST, &ngt_path, Some(with_share)).await;
+    assert_eq!(
+        (st, e["error_message"].as_str()),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some("Error occurred during validation")
+        ),
+        "{e}"
+    );
     let (st, created) = send(
         app(),
         &who,

@@ -1,13 +1,13 @@
 //! What the clients are configured with, from Sahara's options: `[DEFAULT] os_region_name`,
 //! `[retries]`, the per-client groups (`[nova]`, `[neutron]`, `[glance]`, `[cinder]`,
-//! `[heat]`, `[swift]`, `[keystone]`: `endpoint_type`, `ca_file`, `api_insecure`) and
-//! `[trustee]`.
+//! `[heat]`, `[swift]`, `[keystone]`: `endpoint_type`, `ca_file`, `api_insecure`; `[manila]`:
+//! `api_version`, `ca_file`, `api_insecure`, no `endpoint_type`) and `[trustee]`.
 
 use std::time::Duration;
 
 use sahara_config::{
-    CinderOpts, ConfigError, ConfigOpts, GlanceOpts, HeatOpts, KeystoneClientOpts, NeutronOpts, NovaOpts, RetryOpts,
-    SaharaServiceOpts, SwiftOpts, TrusteeOpts,
+    CinderOpts, ConfigError, ConfigOpts, GlanceOpts, HeatOpts, KeystoneClientOpts, ManilaOpts, NeutronOpts, NovaOpts,
+    RetryOpts, SaharaServiceOpts, SwiftOpts, TrusteeOpts,
 };
 
 use crate::error::Secret;
@@ -29,11 +29,13 @@ pub enum Service {
     ObjectStore,
     /// Keystone (`identity`).
     Identity,
+    /// Manila (`share`, whatever `[manila] api_version` is, as Sahara's `base.url_for(..., 'share')`).
+    Share,
 }
 
 impl Service {
     /// Every service.
-    pub const ALL: [Service; 7] = [
+    pub const ALL: [Service; 8] = [
         Service::Compute,
         Service::Network,
         Service::Image,
@@ -41,6 +43,7 @@ impl Service {
         Service::Orchestration,
         Service::ObjectStore,
         Service::Identity,
+        Service::Share,
     ];
 
     /// The catalog types to look for, in order (Cinder: `volumev3`, then `block-storage`).
@@ -53,6 +56,7 @@ impl Service {
             Service::Orchestration => &["orchestration"],
             Service::ObjectStore => &["object-store"],
             Service::Identity => &["identity"],
+            Service::Share => &["share"],
         }
     }
 
@@ -66,6 +70,7 @@ impl Service {
             Service::Orchestration => "heat",
             Service::ObjectStore => "swift",
             Service::Identity => "keystone",
+            Service::Share => "manila",
         }
     }
 
@@ -138,7 +143,10 @@ pub struct ClientConfig {
     /// `[retries]`.
     pub retries: RetryPolicy,
     /// Per-service options, indexed by [`Service`].
-    endpoints: [EndpointOpts; 7],
+    endpoints: [EndpointOpts; 8],
+    /// `[manila] api_version` (`1`): the version manilaclient is made with, sent as
+    /// `X-OpenStack-Manila-API-Version` (see [`crate::manila::ApiVersion`]).
+    pub manila_api_version: String,
     /// `[trustee]`, when its username, password and auth URL are set.
     pub trustee: Option<TrusteeConfig>,
     /// Ours: the whole-request timeout (keystoneauth has none by default; 120 s here).
@@ -153,6 +161,7 @@ impl Default for ClientConfig {
             region: None,
             retries: RetryPolicy::default(),
             endpoints: Default::default(),
+            manila_api_version: "1".into(),
             trustee: None,
             timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(30),
@@ -177,6 +186,7 @@ impl ClientConfig {
         let heat: HeatOpts = conf.group()?;
         let swift: SwiftOpts = conf.group()?;
         let keystone: KeystoneClientOpts = conf.group()?;
+        let manila: ManilaOpts = conf.group()?;
         let trustee: TrusteeOpts = conf.group()?;
         let trustee = match (trustee.username, trustee.password, trustee.auth_url) {
             (Some(username), Some(password), Some(auth_url)) => Some(TrusteeConfig {
@@ -203,7 +213,10 @@ impl ClientConfig {
                 e(heat.endpoint_type, heat.ca_file, heat.api_insecure),
                 e(swift.endpoint_type, swift.ca_file, swift.api_insecure),
                 e(keystone.endpoint_type, keystone.ca_file, keystone.api_insecure),
+                // Sahara's manila client always asks the catalog for `internalURL`.
+                e("internalURL".into(), manila.ca_file, manila.api_insecure),
             ],
+            manila_api_version: manila.api_version,
             trustee,
             ..ClientConfig::default()
         })
@@ -256,5 +269,25 @@ mod tests {
         let d = ClientConfig::from_conf(&ConfigOpts::from_ini_str("").unwrap()).unwrap();
         assert_eq!(d.retries, RetryPolicy::default());
         assert!(d.trustee.is_none());
+        // `[manila]`: Sahara's defaults (insecure, version 1), internalURL always.
+        assert!(d.endpoint(Service::Share).api_insecure);
+        assert_eq!(d.manila_api_version, "1");
+        let m = ClientConfig::from_conf(
+            &ConfigOpts::from_ini_str(
+                "[nova]\nendpoint_type = publicURL\n[manila]\napi_version = 2\napi_insecure = false\nca_file = /ca.pem\n",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let share = m.endpoint(Service::Share);
+        assert_eq!(
+            (
+                share.endpoint_type.as_str(),
+                share.ca_file.as_deref(),
+                share.api_insecure
+            ),
+            ("internalURL", Some("/ca.pem"), false)
+        );
+        assert_eq!(m.manila_api_version, "2");
     }
 }

@@ -129,6 +129,16 @@ pub(crate) struct Call<'a> {
 
 /// Sends `call` with Sahara's retries.
 pub(crate) async fn execute(transport: &Transport, token: Option<&Secret>, call: Call<'_>) -> Result<Reply> {
+    execute_with(transport, token, call, true).await
+}
+
+/// Sends `call` once, without Sahara's retries (the clients Sahara calls outside
+/// `execute_with_retries`, such as Manila's): a retryable status is an error at once.
+pub(crate) async fn execute_once(transport: &Transport, token: Option<&Secret>, call: Call<'_>) -> Result<Reply> {
+    execute_with(transport, token, call, false).await
+}
+
+async fn execute_with(transport: &Transport, token: Option<&Secret>, call: Call<'_>, retry: bool) -> Result<Reply> {
     let policy = transport.config.retries;
     let attempts = policy.retries_number + 1;
     let span = tracing::info_span!("openstack_call", service = call.service.name(), operation = call.operation,
@@ -143,7 +153,7 @@ pub(crate) async fn execute(transport: &Transport, token: Option<&Secret>, call:
             }
             let code = status.as_u16();
             let message = error_message(&body, status);
-            if ERRORS_TO_RETRY.contains(&code) {
+            if retry && ERRORS_TO_RETRY.contains(&code) {
                 tracing::warn!(
                     "Occasional error occurred during \"{}\" execution: {message} ({code}). Operation will be retried.",
                     call.operation

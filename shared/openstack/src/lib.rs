@@ -2,7 +2,8 @@
 //! trust-scoped token with its service catalog) over a process-wide [`Transport`] (HTTP
 //! clients per `[nova]`, `[neutron]`, ... group), Sahara's retries of transient answers
 //! ([`http`]), and small typed calls of Nova, Neutron, Glance (with Sahara's image
-//! registry), Cinder, Heat, Swift and Keystone (authentication, trusts).
+//! registry), Cinder, Heat, Swift, Manila (shares) and Keystone (authentication, trusts),
+//! and S3 with AWS Signature Version 4 ([`s3`], for S3 job binaries).
 //!
 //! ```no_run
 //! # async fn f(token: String, project: String, catalog: String) -> sahara_openstack::Result<()> {
@@ -27,9 +28,11 @@ pub mod glance;
 pub mod heat;
 pub mod http;
 pub mod keystone;
+pub mod manila;
 pub mod neutron;
 pub mod nova;
 pub mod proxy;
+pub mod s3;
 pub mod session;
 pub mod swift;
 

@@ -209,6 +209,31 @@ impl Session {
             .json(service)
     }
 
+    /// Sends a request once (no retries) with extra headers and parses the JSON answer.
+    pub(crate) async fn json_once<T: serde::de::DeserializeOwned>(
+        &self,
+        service: Service,
+        operation: &str,
+        method: Method,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+    ) -> Result<T> {
+        http::execute_once(
+            &self.transport,
+            Some(&self.token),
+            Call {
+                service,
+                operation,
+                method,
+                url,
+                payload: Payload::Empty,
+                headers,
+            },
+        )
+        .await?
+        .json(service)
+    }
+
     /// Sends a request whose answer body does not matter.
     pub(crate) async fn no_content(
         &self,
@@ -256,5 +281,10 @@ impl Session {
     /// Keystone (trusts).
     pub fn keystone(&self) -> crate::keystone::Keystone<'_> {
         crate::keystone::Keystone::new(self)
+    }
+
+    /// Manila (shares).
+    pub fn manila(&self) -> crate::manila::Manila<'_> {
+        crate::manila::Manila::new(self)
     }
 }

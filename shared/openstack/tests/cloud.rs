@@ -776,3 +776,129 @@ async fn a_job_execution_s_proxy_user_and_its_trust_are_made_and_removed() {
     )
     .await;
 }
+
+/// A share of `session`'s project made in the simulator's Manila (`POST <share endpoint>/shares`); answers
+/// its id.
+async fn make_share(session: &Session, proto: &str) -> String {
+    let url = format!("{}/shares", session.endpoint(Service::Share).expect("share endpoint"));
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .header("X-Auth-Token", session.token().expose())
+        .json(&json!({"share": {"share_proto": proto, "size": 1}}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    assert_eq!(resp.status().as_u16(), 200, "POST {url}");
+    let v: serde_json::Value = resp.json().await.expect("share body");
+    v["share"]["id"].as_str().expect("share id").to_string()
+}
+
+#[tokio::test]
+async fn manila_shares_are_read_once_with_the_users_token() {
+    let env = Env::start().await;
+    let demo = env.demo().await;
+    let admin = keystone::authenticate(&env.transport, &env.running.keystone_url, &password(&env.running.admin))
+        .await
+        .expect("admin authenticates");
+    let endpoint = demo.endpoint(Service::Share).expect("share endpoint");
+    assert!(
+        endpoint.ends_with(&format!("/share/v1/{}", env.running.demo.project_id)),
+        "{endpoint}"
+    );
+    let nfs = make_share(&demo, "nfs").await;
+    let manila = demo.manila();
+    let share = manila.get_share(&nfs).await.expect("demo's share");
+    assert_eq!(
+        (share.id.as_str(), share.share_proto.as_deref(), share.status.as_deref()),
+        (nfs.as_str(), Some("NFS"), Some("available"))
+    );
+    assert_eq!(share.project_id.as_deref(), Some(env.running.demo.project_id.as_str()));
+    assert!(share.is_supported() && share.export_location.is_some());
+    assert!(!make_share(&demo, "CIFS").await.is_empty());
+
+    // Unknown, and another project's: Manila's 404, `None` for Sahara's `get_share`.
+    let missing = "00000000-1111-2222-3333-444444444444";
+    let e = manila.get_share(missing).await.unwrap_err();
+    assert!(
+        matches!(&e, OpenStackError::NotFound { service: "manila", message }
+            if message == &format!("Share {missing} could not be found.")),
+        "{e:?}"
+    );
+    assert_eq!(manila.find_share(missing).await.unwrap(), None);
+    let theirs = make_share(&admin, "NFS").await;
+    assert_eq!(manila.find_share(&theirs).await.unwrap(), None);
+    assert_eq!(
+        admin.manila().get_share(&nfs).await.unwrap().id,
+        nfs,
+        "an admin sees every share"
+    );
+
+    // `[manila] api_version = 2`: manilaclient's 2.0 on the same endpoint; an unusable version fails before any call.
+    let with_version = |v: &str| {
+        let mut config = env.transport.config().clone();
+        config.manila_api_version = v.to_string();
+        Session::from_token(
+            Transport::new(config).unwrap(),
+            demo.token().clone(),
+            demo.project_id().map(str::to_string),
+            demo.catalog().clone(),
+        )
+    };
+    assert_eq!(with_version("2").manila().get_share(&nfs).await.unwrap().id, nfs);
+    let e = with_version("3.0").manila().get_share(&nfs).await.unwrap_err();
+    assert_eq!(e.to_string(), "Invalid client version '3'. must be one of: 1, 2");
+
+    // The simulator's v2 URLs: microversions in `X-OpenStack-Manila-API-Version`.
+    let v2 = format!("{}/shares/{nfs}", endpoint.replace("/share/v1/", "/share/v2/"));
+    let get_v2 = |version: &'static str| {
+        reqwest::Client::new()
+            .get(&v2)
+            .header("X-Auth-Token", demo.token().expose())
+            .header("X-OpenStack-Manila-API-Version", version)
+            .send()
+    };
+    let resp = get_v2("2.16").await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        resp.headers()
+            .get("x-openstack-manila-api-version")
+            .and_then(|v| v.to_str().ok()),
+        Some("2.16")
+    );
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["share"]["user_id"], env.running.demo.user_id.as_str(), "{body}");
+    assert!(body["share"].get("export_location").is_none(), "{body}");
+    assert_eq!(get_v2("1.0").await.unwrap().status().as_u16(), 406);
+
+    // Sahara calls Manila outside its retries: a 503 is an error at once.
+    env.injected.set("/shares/", 503, 1);
+    let e = manila.get_share(&nfs).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            OpenStackError::Api {
+                service: "manila",
+                status: 503,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(env.injected.seen(), 1, "asked once");
+    assert_eq!(manila.get_share(&nfs).await.unwrap().id, nfs);
+
+    // No `share` in the catalog: keystoneauth's EndpointNotFound, before any call.
+    let mut catalog = demo.catalog().clone();
+    catalog.services.retain(|s| s.service_type != "share");
+    let bare = Session::from_token(
+        env.transport.clone(),
+        demo.token().clone(),
+        demo.project_id().map(str::to_string),
+        catalog,
+    );
+    let e = bare.manila().get_share(&nfs).await.unwrap_err();
+    assert!(
+        matches!(&e, OpenStackError::EndpointNotFound { service_type, .. } if service_type == "share"),
+        "{e:?}"
+    );
+}

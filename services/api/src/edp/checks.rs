@@ -252,8 +252,15 @@ pub async fn job_binary(call: &Call<'_>, data: &Obj, update: bool) -> Result<(),
         }
         "s3" => {
             if !update {
+                // `s3_common._validate_job_binary_url`, then the keys of `extra`.
                 if !text.starts_with("s3://") {
-                    return Err(invalid("Job binary of type S3 must have URL prefix s3://"));
+                    return Err(SaharaError::BadJobBinary("URL for binary in S3 must start with s3://".into()).into());
+                }
+                if !format!("{}{}", url.netloc, url.path).contains('/') {
+                    return Err(SaharaError::BadJobBinary(
+                        "URL for binary in S3 must specify an object not a bucket".into(),
+                    )
+                    .into());
                 }
                 let keys: std::collections::BTreeSet<&str> = data
                     .get("extra")

@@ -13,6 +13,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use sahara_model::{JobBinary, JobBinaryInternal, ResourceKind, SaharaError};
+use sahara_openstack::Secret;
+use sahara_openstack::s3::{S3Client, S3Credentials};
 use sahara_validation::{SchemaId, validate};
 use serde_json::{Value, json};
 
@@ -249,9 +251,9 @@ async fn internal_bytes(call: &Call<'_>, id: &str) -> Result<Option<Vec<u8>>, Ap
         })
 }
 
-/// `get_job_binary_data`: the bytes of an `internal-db://` binary from the database, or of a `swift://` object
-/// read with the caller's token. S3 is refused with the error Sahara answers when the store cannot be read
-/// (TODO: S3 with the binary's keys); Manila has no reader in Sahara either.
+/// `get_job_binary_data`: the bytes of an `internal-db://` binary from the database, of a `swift://` object
+/// read with the caller's token, or of an `s3://` object read with the binary's own keys; Manila has no reader
+/// in Sahara either.
 async fn data<const V2: bool>(
     State(state): State<ApiState>,
     Caller(ctx): Caller,
@@ -290,9 +292,9 @@ async fn data<const V2: bool>(
             }
             return swift_bytes(&call, names[0], names[1]).await.map(raw);
         }
-        if url.starts_with("s3://") {
-            tracing::warn!(url, "reading job binaries from S3 is not implemented");
-            return Err(SaharaError::S3Client("S3 is not reachable from sahara-api (not implemented)".into()).into());
+        let parsed = super::Url::parse(url);
+        if parsed.scheme == "s3" {
+            return s3_bytes(&call, &jb, &parsed).await.map(raw);
         }
         Err(SaharaError::NotImplemented("Manila does not implement this method".into()).into())
     }
@@ -342,6 +344,84 @@ async fn swift_bytes(call: &Call<'_>, container: &str, object: &str) -> Result<V
         .await
         .map_err(|e| failed("GET", e))?;
     Ok(o.data)
+}
+
+/// Why an S3 binary could not be read: botocore's client could not be made (`Couldn't create boto client`),
+/// or the object could not be read with it (`Couldn't get object from s3`); the cause only goes to the log.
+enum S3Failure {
+    /// `_get_s3_client` raised.
+    Client(String),
+    /// `head_object` or `get_object` raised.
+    Object(String),
+}
+
+impl S3Failure {
+    /// Sahara's `S3ClientException`, the cause logged (never with the secret key: no cause carries it).
+    fn into_error(self, jb: &JobBinary) -> ApiError {
+        let (message, cause) = match self {
+            S3Failure::Client(cause) => ("Couldn't create boto client", cause),
+            S3Failure::Object(cause) => ("Couldn't get object from s3", cause),
+        };
+        tracing::warn!(job_binary_id = %jb.id, url = %jb.url, %cause, "{message}");
+        SaharaError::S3Client(message.into()).into()
+    }
+}
+
+/// `s3_common._get_s3_client(extra)`: a client of `extra['endpoint']` with `extra['accesskey']` and
+/// `extra['secretkey']` (Sahara's default key manager keeps the secret inline), as botocore makes it with
+/// `region_name=None, verify=False`. A missing key, an endpoint that is not a string, or one botocore refuses
+/// (without a scheme, say) fails making the client; keys that are not strings or a null endpoint make a client
+/// botocore cannot sign with or that points at AWS itself, which fails reading the object.
+fn s3_client(extra: Option<&sahara_model::JsonMap>) -> Result<S3Client, S3Failure> {
+    let client = |why: &str| S3Failure::Client(why.to_string());
+    let extra = extra.ok_or_else(|| client("the job binary has no extra"))?;
+    let field = |name: &str| extra.get(name).ok_or_else(|| client(&format!("extra has no '{name}'")));
+    let (secret, endpoint, access) = (field("secretkey")?, field("endpoint")?, field("accesskey")?);
+    let endpoint = match endpoint {
+        Value::String(e) => e,
+        Value::Null => return Err(S3Failure::Object("a null endpoint means AWS itself, not called".into())),
+        _ => return Err(client("the endpoint is not a string")),
+    };
+    let (Value::String(access), Value::String(secret)) = (access, secret) else {
+        // Checked after the endpoint: botocore makes the client, then cannot sign with such keys.
+        S3Client::new(endpoint, S3Credentials::new("", "")).map_err(|e| S3Failure::Client(e.to_string()))?;
+        return Err(S3Failure::Object("the access or secret key is not a string".into()));
+    };
+    S3Client::new(
+        endpoint,
+        S3Credentials::new(access.clone(), Secret::new(secret.clone())),
+    )
+    .map_err(|e| S3Failure::Client(e.to_string()))
+}
+
+/// `s3_common.get_raw_job_binary_data` for `s3://<bucket>/<key>`: the URL checked (`_validate_job_binary_url`),
+/// the client made from the binary's `extra`, the object's size asked with `head_object` and refused over
+/// `job_binary_max_KB` (`DATA_TOO_BIG`), then the object read with `get_object`; every other failure is
+/// Sahara's `S3_CLIENT_EXCEPTION`.
+async fn s3_bytes(call: &Call<'_>, jb: &JobBinary, url: &super::Url) -> Result<Vec<u8>, ApiError> {
+    if !jb.url.starts_with("s3://") {
+        return Err(SaharaError::BadJobBinary("URL for binary in S3 must start with s3://".into()).into());
+    }
+    // `_get_names_from_job_binary_url`: (netloc + path).split('/', 1).
+    let names = format!("{}{}", url.netloc, url.path);
+    let Some((bucket, key)) = names.split_once('/') else {
+        return Err(
+            SaharaError::BadJobBinary("URL for binary in S3 must specify an object not a bucket".into()).into(),
+        );
+    };
+    let s3 = s3_client(jb.extra.as_ref()).map_err(|f| f.into_error(jb))?;
+    let failed = |e: sahara_openstack::OpenStackError| S3Failure::Object(e.to_string()).into_error(jb);
+    let head = s3.head_object(bucket, key).await.map_err(failed)?;
+    // Bytes, wanted in kibibytes.
+    let total_kb = head.content_length as f64 / 1024.0;
+    let max = call.state.edp.job_binary_max_kb;
+    if total_kb > max as f64 {
+        return Err(SaharaError::DataTooBig(format!(
+            "Size of S3 object ({total_kb:.1}KB) is greater than maximum ({max}KB)"
+        ))
+        .into());
+    }
+    s3.get_object(bucket, key).await.map_err(failed)
 }
 
 async fn internal_create(

@@ -44,6 +44,8 @@ pub mod sim_paths {
     pub const VOLUME: &str = "/volume/v3";
     /// Heat v1, per project: `/heat-api/v1/<project_id>`.
     pub const ORCHESTRATION: &str = "/heat-api/v1";
+    /// Manila v1, per project: `/share/v1/<project_id>` (v2 beside it, at `/share/v2`).
+    pub const SHARE: &str = "/share/v1";
 }
 
 /// Every service of the cloud, with its URL for `ports` and our API on
@@ -101,6 +103,12 @@ pub fn entries(ports: &Ports, data_processing_port: u16) -> Vec<CatalogEntry> {
             format!("{sim}{}/%(project_id)s", sim_paths::ORCHESTRATION),
         ),
         entry(
+            "share",
+            "manila",
+            "Manila (test cloud simulator)",
+            format!("{sim}{}/%(project_id)s", sim_paths::SHARE),
+        ),
+        entry(
             "data-processing",
             "sahara",
             "Sahara Data Processing",
@@ -137,6 +145,7 @@ mod tests {
             Some("http://127.0.0.1:20007/heat-api/v1/%(project_id)s")
         );
         assert_eq!(url("volumev3"), url("block-storage"));
+        assert_eq!(url("share"), Some("http://127.0.0.1:20007/share/v1/%(project_id)s"));
         assert_eq!(url("data-processing"), Some("http://127.0.0.1:8386"));
         let mut types: Vec<_> = entries.iter().map(|e| e.service_type).collect();
         types.sort();

@@ -37,6 +37,8 @@ pub enum Kind {
     Volume,
     /// Cinder volume type.
     VolumeType,
+    /// Manila share.
+    Share,
     /// An injected fault.
     Fault,
 }
@@ -60,6 +62,7 @@ impl Kind {
             Kind::SecurityGroupRule => format!("Security group rule {id} does not exist"),
             Kind::Volume => format!("Volume {id} could not be found."),
             Kind::VolumeType => format!("Volume type {id} could not be found."),
+            Kind::Share => format!("Share {id} could not be found."),
             Kind::Fault => format!("Fault {id} could not be found."),
         }
     }

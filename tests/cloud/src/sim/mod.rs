@@ -1,10 +1,10 @@
-//! The simulator of Nova, Neutron, Glance and Cinder: the cloud's state, its REST APIs,
-//! token validation against the real Keystone, quotas and failure injection.
+//! The simulator of Nova, Neutron, Glance, Cinder and Manila: the cloud's state, its REST
+//! APIs, token validation against the real Keystone, quotas and failure injection.
 //!
 //! - [`Cloud`] is the core, a Rust API with one method per operation (networks, subnets,
 //!   ports, routers and interfaces, floating IPs, security groups and rules, flavors,
 //!   keypairs, servers and their actions, server groups, volumes and attachments, images,
-//!   quotas, faults), each taking a [`RequestContext`]. Heat ([`crate::heat`]) calls it
+//!   shares, quotas, faults), each taking a [`RequestContext`]. Heat ([`crate::heat`]) calls it
 //!   directly; the REST handlers ([`api`]) are thin wrappers around it.
 //! - The host side is a [`Fabric`](crate::fabric::Fabric): networks, routers, floating
 //!   IPs, servers and volumes are made real through it (Neutron's operations before they
@@ -26,6 +26,7 @@ pub mod ipam;
 pub mod model;
 pub mod network;
 pub mod quotas;
+pub mod share;
 pub mod state;
 pub mod volume;
 

@@ -5,6 +5,7 @@
 use super::faults::FaultRule;
 use super::model::*;
 use super::quotas::Quotas;
+use super::share::Share;
 use crate::naming::Prefix;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -46,6 +47,9 @@ pub struct State {
     pub volumes: BTreeMap<String, Volume>,
     /// Volume types by id.
     pub volume_types: BTreeMap<String, VolumeType>,
+    /// Manila shares by id (absent from state files written before Manila was simulated).
+    #[serde(default)]
+    pub shares: BTreeMap<String, Share>,
     /// Quota overrides.
     pub quotas: Quotas,
     /// Injected faults.
@@ -163,6 +167,7 @@ impl State {
             server_groups: BTreeMap::new(),
             volumes: BTreeMap::from([]),
             volume_types: BTreeMap::from([(default_type.id.clone(), default_type)]),
+            shares: BTreeMap::new(),
             quotas: Quotas::default(),
             faults: Vec::new(),
             next_segment: 1001,

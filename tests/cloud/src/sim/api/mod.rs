@@ -1,8 +1,10 @@
 //! The simulator's REST APIs, mounted under the catalog's URL prefixes: Nova at
 //! `/compute` (`/compute/v2.1/...`), Neutron at `/network` (`/network/v2.0/...`), Glance at
-//! `/image` (`/image/v2/...`), Cinder at `/volume` (`/volume/v3/{project_id}/...`), and the
-//! test-only fault endpoint at `/testcloud/v1/faults`. Each service root answers its
-//! version document as the real service does, for keystoneauth's discovery.
+//! `/image` (`/image/v2/...`), Cinder at `/volume` (`/volume/v3/{project_id}/...`), Manila at
+//! `/share` (`/share/v1/{project_id}/...` and `/share/v2/...`, shares only), and the
+//! test-only fault endpoint at `/testcloud/v1/faults` (and, outside the catalog, a minimal
+//! SigV4-checked S3 at `/s3`, [`s3`]). Each service root but Manila's answers
+//! its version document as the real service does, for keystoneauth's discovery.
 //!
 //! Handlers are thin: they authenticate ([`Auth`]), parse the body, call [`Cloud`] and
 //! shape the answer. Every request gets an `x-openstack-request-id` and a tracing span.
@@ -10,8 +12,10 @@
 pub mod admin;
 pub mod cinder;
 pub mod glance;
+pub mod manila;
 pub mod neutron;
 pub mod nova;
+pub mod s3;
 mod util;
 
 use super::auth::{AuthError, TokenValidator};
@@ -52,7 +56,9 @@ pub fn routes() -> Router<ApiState> {
         .merge(neutron::routes())
         .merge(glance::routes())
         .merge(cinder::routes())
+        .merge(manila::routes())
         .merge(admin::routes())
+        .merge(s3::routes())
 }
 
 /// The whole simulator app: [`routes`] plus `extra` (Heat's), with request ids and spans.
