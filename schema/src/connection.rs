@@ -7,7 +7,7 @@
 //! [`DbPool`], never with `DbConnection::establish`: diesel's generated multi-backend
 //! `establish` falls back to opening the string as an SQLite file when MySQL refuses.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -202,19 +202,80 @@ impl DbConnectionManager {
 }
 
 impl ManageConnection for DbConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PooledConn;
     type Error = DbError;
 
-    fn connect(&self) -> Result<DbConnection, DbError> {
-        establish(&self.url, &self.session)
+    fn connect(&self) -> Result<PooledConn, DbError> {
+        establish(&self.url, &self.session).map(PooledConn::new)
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        conn.ping().map_err(DbError::Query)
+    /// oslo.db pings every connection it checks out; we ping one that has not been used for
+    /// [`PING_AFTER_IDLE`]. A connection used a moment ago that has since lost its server
+    /// fails its statement instead, which the caller retries on a new connection after
+    /// [`PooledConn::mark_broken`] (the conductor's store does).
+    fn is_valid(&self, conn: &mut PooledConn) -> Result<(), DbError> {
+        if conn.last_used.elapsed() < PING_AFTER_IDLE {
+            return Ok(());
+        }
+        conn.conn.ping().map_err(DbError::Query)
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut PooledConn) -> bool {
+        conn.last_used = Instant::now();
+        conn.broken || conn.conn.is_broken()
+    }
+}
+
+/// How long a pooled connection may sit unused and still be handed out without a ping.
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// A connection of a [`DbPool`]: the [`DbConnection`] (it derefs to it) and what the pool
+/// needs to know about its use.
+pub struct PooledConn {
+    conn: DbConnection,
+    /// When it was last given back to the pool (or opened).
+    last_used: Instant,
+    /// Whether its server went away under it: the pool closes it instead of keeping it.
+    broken: bool,
+}
+
+impl PooledConn {
+    fn new(conn: DbConnection) -> Self {
+        PooledConn {
+            conn,
+            last_used: Instant::now(),
+            broken: false,
+        }
+    }
+
+    /// Makes the pool close this connection when it is given back (after a statement failed
+    /// because the server went away).
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+}
+
+impl std::fmt::Debug for PooledConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PooledConn")
+            .field("backend", &self.conn.backend())
+            .field("last_used", &self.last_used)
+            .field("broken", &self.broken)
+            .finish()
+    }
+}
+
+impl std::ops::Deref for PooledConn {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
     }
 }
 

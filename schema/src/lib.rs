@@ -27,8 +27,8 @@ pub mod testing;
 pub mod url;
 
 pub use connection::{
-    DbConnection, DbConnectionManager, DbPool, DbSettings, PoolOptions, PooledDb, RetryPolicy, SessionOptions,
-    build_pool, connect_with_retry, establish,
+    DbConnection, DbConnectionManager, DbPool, DbSettings, PING_AFTER_IDLE, PoolOptions, PooledConn, PooledDb,
+    RetryPolicy, SessionOptions, build_pool, connect_with_retry, establish,
 };
 pub use error::{DbError, DuplicateEntry, is_connection_disconnect, is_deadlock, is_disconnect, is_duplicate};
 pub use url::{Backend, DbUrl};

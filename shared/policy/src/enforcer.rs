@@ -7,12 +7,17 @@
 //! update it, and every registered default not overridden is added back. A policy file that
 //! fails to parse is an error for that call; the next call, seeing the same modification
 //! time, keeps the rules it had (as oslo does once it has rules).
+//!
+//! Sahara's enforcer (`Enforcer::from_config`) looks at the files at most once every
+//! [`RECHECK_INTERVAL`] instead of on every call: oslo's look costs a dozen `stat`s of the
+//! search directories per API request, and a changed policy file still applies within a
+//! second. `Enforcer::new` keeps oslo's every-call behaviour (see `with_recheck_interval`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
@@ -61,7 +66,12 @@ struct State {
     informed_no_policy_file: bool,
     /// Whether every registered default is in `rules` (false whenever `rules` changed).
     defaults_merged: bool,
+    /// When the files were last looked at successfully.
+    checked_at: Option<Instant>,
 }
+
+/// How long Sahara's enforcer trusts its last look at the policy files.
+pub const RECHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Loads and enforces policy rules (oslo.policy's `Enforcer` with `use_conf=True`).
 pub struct Enforcer {
@@ -69,6 +79,8 @@ pub struct Enforcer {
     locate: FileLocator,
     registered: BTreeMap<String, (RuleDefault, Check)>,
     state: Mutex<State>,
+    /// How long a look at the files holds (zero: look on every call, as oslo).
+    recheck: Duration,
 }
 
 impl std::fmt::Debug for Enforcer {
@@ -91,7 +103,15 @@ impl Enforcer {
                 need_check_rules: true,
                 ..State::default()
             }),
+            recheck: Duration::ZERO,
         }
+    }
+
+    /// The same enforcer, looking at the policy files again only once `interval` has passed
+    /// since its last successful look (zero, the default, looks on every call as oslo does).
+    pub fn with_recheck_interval(mut self, interval: Duration) -> Self {
+        self.recheck = interval;
+        self
     }
 
     /// An enforcer whose relative paths are looked up in `dirs`, in order (an absolute path is
@@ -113,7 +133,8 @@ impl Enforcer {
             policy_dirs: opts.policy_dirs,
         };
         let conf = conf.clone();
-        let mut enforcer = Self::new(options, Box::new(move |name| conf.find_file(name)));
+        let mut enforcer =
+            Self::new(options, Box::new(move |name| conf.find_file(name))).with_recheck_interval(RECHECK_INTERVAL);
         enforcer.register_defaults(SAHARA_DEFAULTS.iter().copied())?;
         Ok(enforcer)
     }
@@ -127,7 +148,9 @@ impl Enforcer {
         }
         let check = parse_rule(default.check_str);
         self.registered.insert(default.name.to_string(), (default, check));
-        self.state.get_mut().unwrap_or_else(|e| e.into_inner()).defaults_merged = false;
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        state.defaults_merged = false;
+        state.checked_at = None;
         Ok(())
     }
 
@@ -149,7 +172,11 @@ impl Enforcer {
     /// The rules in force after (re)loading the policy files if they changed.
     pub fn rules(&self) -> Result<Arc<Rules>, PolicyError> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        self.load_rules(&mut state)?;
+        let fresh = state.checked_at.is_some_and(|at| at.elapsed() < self.recheck);
+        if !fresh {
+            self.load_rules(&mut state)?;
+            state.checked_at = Some(Instant::now());
+        }
         Ok(Arc::clone(&state.rules))
     }
 

@@ -55,7 +55,7 @@ pub mod sample;
 pub use check::{Check, MAX_DEPTH};
 pub use credentials::Credentials;
 pub use defaults::{Operation, ROLE_ADMIN, RuleDefault, SAHARA_DEFAULTS, UNPROTECTED};
-pub use enforcer::{Enforcer, EnforcerOptions, FileLocator};
+pub use enforcer::{Enforcer, EnforcerOptions, FileLocator, RECHECK_INTERVAL};
 pub use error::{EvalError, PolicyError, PyExceptionKind};
 pub use parser::{parse_check, parse_rule, parse_rule_value};
 pub use rules::Rules;

@@ -122,6 +122,22 @@ fn policy_file_overrides_defaults_and_reloads_on_change() {
 }
 
 #[test]
+fn a_recheck_interval_spaces_the_looks_at_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    let rule = "data-processing:clusters:create";
+    let member = creds(&["member"]);
+    write(&policy, "\"data-processing:clusters:create\": \"role:admin\"\n", 1);
+    let e = sahara_enforcer(dir.path(), EnforcerOptions::default()).with_recheck_interval(Duration::from_millis(300));
+    assert!(!allowed(&e, rule, &member));
+    // A change within the interval is not seen yet; after it, it is.
+    write(&policy, "\"data-processing:clusters:create\": \"role:member\"\n", 2);
+    assert!(!allowed(&e, rule, &member));
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(allowed(&e, rule, &member));
+}
+
+#[test]
 fn a_broken_policy_file_fails_then_keeps_the_last_good_rules() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.json");

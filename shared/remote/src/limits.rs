@@ -85,9 +85,11 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// Runs `n` tasks that each hold a permit while they yield a few times; returns the most
-    /// that held one at once.
-    async fn peak(limiters: Vec<ClusterLimiter>, n: usize) -> usize {
+    /// Runs `n` tasks that each take a permit and hold it until `expected` of them hold one at
+    /// once (or, when fewer than `expected` can, for a while); returns the most that held one at
+    /// once. Waiting for the peak instead of yielding a few times keeps the count independent
+    /// of how busy the machine is.
+    async fn peak(limiters: Vec<ClusterLimiter>, n: usize, expected: usize) -> usize {
         let active = Arc::new(AtomicUsize::new(0));
         let max = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
@@ -98,9 +100,12 @@ mod tests {
                 let _permit = limiter.acquire().await;
                 let now = active.fetch_add(1, Ordering::SeqCst) + 1;
                 max.fetch_max(now, Ordering::SeqCst);
-                for _ in 0..10 {
-                    tokio::task::yield_now().await;
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+                while max.load(Ordering::SeqCst) < expected && tokio::time::Instant::now() < deadline {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                 }
+                // Give a permit that should not exist the time to show itself.
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                 active.fetch_sub(1, Ordering::SeqCst);
             }));
         }
@@ -114,17 +119,18 @@ mod tests {
     async fn both_limits_hold() {
         let tight_global = RemoteLimiter::new(2, 70);
         let ops = vec![tight_global.cluster_operation(), tight_global.cluster_operation()];
-        assert_eq!(peak(ops, 12).await, 2);
+        assert_eq!(peak(ops, 12, 2).await, 2);
         assert_eq!(tight_global.available(), 2);
         let tight_cluster = RemoteLimiter::new(100, 3);
         let op = tight_cluster.cluster_operation();
-        assert_eq!(peak(vec![op.clone()], 12).await, 3);
+        assert_eq!(peak(vec![op.clone()], 12, 3).await, 3);
         assert_eq!((op.available(), tight_cluster.available()), (3, 100));
         // Two cluster operations each get their own 3.
         assert!(
             peak(
                 vec![tight_cluster.cluster_operation(), tight_cluster.cluster_operation()],
-                24
+                24,
+                6
             )
             .await
                 <= 6

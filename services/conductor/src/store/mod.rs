@@ -184,13 +184,19 @@ impl Store {
             let outcome = tokio::task::spawn_blocking(move || {
                 let _ids = CallIds::enter(seed, attempt);
                 let mut conn = checkout(&pool, &options).map_err(|e| ConductorError::Pool(e.to_string()))?;
-                if transaction && backend == Backend::Sqlite {
+                let outcome = if transaction && backend == Backend::Sqlite {
                     immediate_transaction(&mut conn, |c| f(c, backend, attempt))
                 } else if transaction {
                     conn.transaction(|c| f(c, backend, attempt)).map_err(commit_error)
                 } else {
                     f(&mut conn, backend, attempt)
+                };
+                // A connection whose server went away is not handed out again (the pool only
+                // pings connections that sat idle).
+                if matches!(&outcome, Err(ConductorError::Diesel(e)) if sahara_schema::is_disconnect(e)) {
+                    conn.mark_broken();
                 }
+                outcome
             })
             .await
             .unwrap_or_else(|e| Err(ConductorError::Database(format!("{op} panicked: {e}"))));

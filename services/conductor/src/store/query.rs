@@ -438,11 +438,7 @@ pub fn delete_where(conn: &mut DbConnection, table: &Table, filters: &[Filter]) 
     // DELETE cannot use the alias on every backend, so build the WHERE on the bare table.
     let mut where_sql = Sql::new(String::new());
     push_where(&mut where_sql, table, table.name, &Scope::unrestricted(), filters)?;
-    let (text, params) = where_sql.into_parts();
-    sql.push(&text);
-    for p in params {
-        sql.append_param(p);
-    }
+    sql.append(where_sql);
     Ok(sql.execute(conn)?)
 }
 

@@ -8,12 +8,12 @@
 use super::tables::{Column, Kind, Table};
 use crate::error::ConductorError;
 use chrono::NaiveDateTime;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, SmallInt, Text, Timestamp};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, SmallInt, Text, Timestamp, Untyped};
 use diesel::{QueryableByName, RunQueryDsl};
 use sahara_schema::DbConnection;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock, RwLock};
 
 /// The backend of [`DbConnection`] (MySQL or SQLite, chosen at run time).
@@ -43,18 +43,20 @@ pub enum Param {
 pub struct Sql {
     text: String,
     params: Vec<Param>,
+    /// Where each placeholder is in `text` (byte offsets, one per param).
+    marks: Vec<usize>,
 }
 
 impl Sql {
-    /// A statement starting with `text`.
+    /// A statement starting with `text` (which holds no placeholder).
     pub fn new(text: impl Into<String>) -> Self {
         Sql {
             text: text.into(),
-            params: Vec::new(),
+            ..Sql::default()
         }
     }
 
-    /// Appends SQL text.
+    /// Appends SQL text (which holds no placeholder: values go through [`Sql::bind`]).
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self
@@ -62,20 +64,19 @@ impl Sql {
 
     /// Appends a placeholder bound to `param`.
     pub fn bind(&mut self, param: Param) -> &mut Self {
+        self.marks.push(self.text.len());
         self.text.push('?');
         self.params.push(param);
         self
     }
 
-    /// Appends a bound value whose placeholder is already in the text.
-    pub fn append_param(&mut self, param: Param) -> &mut Self {
-        self.params.push(param);
+    /// Appends another statement's text and values.
+    pub fn append(&mut self, other: Sql) -> &mut Self {
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        self.marks.extend(other.marks.iter().map(|m| m + base));
+        self.params.extend(other.params);
         self
-    }
-
-    /// The text and the values, apart.
-    pub fn into_parts(self) -> (String, Vec<Param>) {
-        (self.text, self.params)
     }
 
     /// The SQL text (for tests and debugging; values are not included).
@@ -83,20 +84,9 @@ impl Sql {
         &self.text
     }
 
-    fn into_query(self) -> BoxedSqlQuery<'static, Backend, SqlQuery> {
-        let mut q = diesel::sql_query(self.text).into_boxed::<Backend>();
-        for p in self.params {
-            q = match p {
-                Param::Text(v) => q.bind::<Nullable<Text>, _>(v),
-                Param::Bool(v) => q.bind::<Nullable<Bool>, _>(v),
-                Param::Int(v) => q.bind::<Nullable<Integer>, _>(v),
-                Param::SmallInt(v) => q.bind::<Nullable<SmallInt>, _>(v),
-                Param::BigInt(v) => q.bind::<Nullable<BigInt>, _>(v),
-                Param::Timestamp(v) => q.bind::<Nullable<Timestamp>, _>(v),
-                Param::Binary(v) => q.bind::<Nullable<Binary>, _>(v),
-            };
-        }
-        q
+    fn into_query(self) -> Statement {
+        let cache = may_stay_prepared(&self.text);
+        Statement { sql: self, cache }
     }
 
     /// Runs a statement that returns no rows; returns the affected row count.
@@ -151,6 +141,73 @@ struct CountRow {
 struct BlobRow {
     #[diesel(sql_type = Nullable<Binary>)]
     b: Option<Vec<u8>>,
+}
+
+/// How many distinct statement texts a connection keeps prepared: the first ones a process
+/// runs (the hot reads and writes of every resource come first), each prepared once per
+/// connection and executed many times. Texts beyond them are prepared, executed and closed
+/// each time, so a caller varying filters and sorts cannot make a connection hold an
+/// unbounded number of statements on the server (MariaDB's `max_prepared_stmt_count` is
+/// shared by every client).
+pub const PREPARED_PER_CONNECTION: usize = 64;
+
+/// Whether `text` is one of the [`PREPARED_PER_CONNECTION`] texts kept prepared.
+fn may_stay_prepared(text: &str) -> bool {
+    static KEPT: LazyLock<RwLock<HashSet<Box<str>>>> = LazyLock::new(Default::default);
+    if KEPT.read().unwrap_or_else(|e| e.into_inner()).contains(text) {
+        return true;
+    }
+    let mut kept = KEPT.write().unwrap_or_else(|e| e.into_inner());
+    if kept.len() < PREPARED_PER_CONNECTION {
+        kept.insert(text.into());
+        return true;
+    }
+    kept.contains(text)
+}
+
+/// A [`Sql`] as diesel runs it: its text (the statement cache's key when `cache`) with the
+/// values bound at the placeholders.
+struct Statement {
+    sql: Sql,
+    /// Whether diesel may keep the statement prepared on the connection.
+    cache: bool,
+}
+
+impl QueryId for Statement {
+    type QueryId = ();
+
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Statement {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for Statement {}
+
+impl QueryFragment<Backend> for Statement {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Backend>) -> diesel::QueryResult<()> {
+        if !self.cache {
+            out.unsafe_to_cache_prepared();
+        }
+        let text = &self.sql.text;
+        let mut at = 0;
+        for (&mark, param) in self.sql.marks.iter().zip(&self.sql.params) {
+            out.push_sql(&text[at..mark]);
+            match param {
+                Param::Text(v) => out.push_bind_param::<Nullable<Text>, _>(v)?,
+                Param::Bool(v) => out.push_bind_param::<Nullable<Bool>, _>(v)?,
+                Param::Int(v) => out.push_bind_param::<Nullable<Integer>, _>(v)?,
+                Param::SmallInt(v) => out.push_bind_param::<Nullable<SmallInt>, _>(v)?,
+                Param::BigInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v)?,
+                Param::Timestamp(v) => out.push_bind_param::<Nullable<Timestamp>, _>(v)?,
+                Param::Binary(v) => out.push_bind_param::<Nullable<Binary>, _>(v)?,
+            }
+            at = mark + 1;
+        }
+        out.push_sql(&text[at..]);
+        Ok(())
+    }
 }
 
 /// Quotes an identifier from a table spec (backticks work on MariaDB and SQLite).
