@@ -65,7 +65,7 @@ def main():
 
     print()
     print(f"{'CPU cores used during the measured run':<44}{'server':>8}{'MariaDB':>8}{'wrk':>8}{'Nova':>8}"
-          f"{'rest':>8}{'server ms/req':>15}")
+          f"{'rest':>8}{'server ms/req':>15}{'MariaDB ms/req':>16}{'stmts/req':>11}{'prepares/req':>14}")
     for case, conns in cases:
         for side, name in (("rust", "(a)"), ("python", "(b)")):
             r = runs.get((side, case, conns))
@@ -75,7 +75,8 @@ def main():
             used = sum(v for v in c.values() if v is not None)
             print(f"{name + ' ' + case + ', ' + str(conns):<44}{fmt(c['server_s'], 8, 2)}{fmt(c['mariadb_s'], 8, 2)}"
                   f"{fmt(c['wrk_s'], 8, 2)}{fmt(c['nova_s'], 8, 2)}{fmt(CORES - used, 8, 2)}"
-                  f"{fmt(r['server_cpu_ms_per_request'], 15, 3)}")
+                  f"{fmt(r['server_cpu_ms_per_request'], 15, 3)}{fmt(r.get('mariadb_cpu_ms_per_request'), 16, 3)}"
+                  f"{fmt(r.get('db_statements_per_request'), 11, 2)}{fmt(r.get('db_prepares_per_request'), 14, 2)}")
 
     print()
     for side, name in (("rust", "(a) ours"), ("python", "(b) Python")):

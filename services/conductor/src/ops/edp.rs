@@ -46,12 +46,12 @@ pub(crate) fn load_jobs(c: &mut DbConnection, mut rows: Vec<Obj>) -> Result<Vec<
 fn associated_binaries(c: &mut DbConnection, assoc: &Table, job_id: &str) -> Result<Vec<Obj>> {
     let mut sql = Sql::new(format!(
         "SELECT {} FROM {} a JOIN {} t ON t.`id` = a.`JobBinary_id` WHERE a.`Job_id` = ",
-        crate::store::sql::json_row(&JOB_BINARIES, "t"),
+        crate::store::sql::row_columns(&JOB_BINARIES, "t", c.backend()),
         ident(assoc.name),
         ident(JOB_BINARIES.name)
     ));
     sql.bind(Param::Text(Some(job_id.to_string())));
-    sql.load_json(&JOB_BINARIES, c)
+    sql.load_rows(&JOB_BINARIES, c)
 }
 
 /// One job in full, or `None`.

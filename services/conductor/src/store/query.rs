@@ -2,7 +2,7 @@
 //! `IN`, `LIKE` and regex filters, sorting, oslo.db's marker pagination with Sahara's
 //! previous/next markers, inserts with Sahara's column defaults, updates and deletes.
 
-use super::sql::{Param, Sql, ident, json_row, to_param};
+use super::sql::{Param, Sql, ident, row_columns, to_param};
 use super::tables::{Column, ColumnDefault, Kind, Table};
 use crate::error::{ConductorError, Result};
 use sahara_schema::{Backend, DbConnection};
@@ -165,12 +165,16 @@ pub fn select(
     filters: &[Filter],
     order: Option<&str>,
 ) -> Result<Vec<Map<String, Value>>> {
-    let mut sql = Sql::new(format!("SELECT {} FROM {} t", json_row(table, "t"), ident(table.name)));
+    let mut sql = Sql::new(format!(
+        "SELECT {} FROM {} t",
+        row_columns(table, "t", conn.backend()),
+        ident(table.name)
+    ));
     push_where(&mut sql, table, "t", scope, filters)?;
     if let Some(o) = order {
         sql.push(" ORDER BY ").push(o);
     }
-    sql.load_json(table, conn)
+    sql.load_rows(table, conn)
 }
 
 /// The row with `id` visible in `scope`, if any.
@@ -250,7 +254,11 @@ pub fn list(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListReq
         (None, None)
     };
 
-    let mut sql = Sql::new(format!("SELECT {} FROM {} t", json_row(table, "t"), ident(table.name)));
+    let mut sql = Sql::new(format!(
+        "SELECT {} FROM {} t",
+        row_columns(table, "t", conn.backend()),
+        ident(table.name)
+    ));
     push_where(&mut sql, table, "t", scope, &req.filters)?;
     if let Some(m) = &marker {
         // oslo.db: `col > marker.col` (`<` descending); no criterion when the marker's
@@ -280,7 +288,7 @@ pub fn list(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListReq
         sql.push(&format!(" LIMIT {l}"));
     }
     Ok(Page {
-        items: sql.load_json(table, conn)?,
+        items: sql.load_rows(table, conn)?,
         prev,
         next,
     })

@@ -94,10 +94,40 @@ impl Sql {
         self.into_query().execute(conn)
     }
 
-    /// Runs a `SELECT <json_row(...)> AS row ...` and returns the decoded objects.
-    pub fn load_json(self, table: &Table, conn: &mut DbConnection) -> Result<Vec<Map<String, Value>>, ConductorError> {
-        let rows: Vec<JsonRow> = self.into_query().load(conn)?;
-        rows.into_iter().map(|r| decode_row(table, &r.row)).collect()
+    /// Runs a `SELECT <row_columns(table, ..)> ...` and returns the rows in Sahara's to_dict
+    /// form (see [`row_columns`]).
+    pub fn load_rows(self, table: &Table, conn: &mut DbConnection) -> Result<Vec<Map<String, Value>>, ConductorError> {
+        match conn.backend() {
+            sahara_schema::Backend::Mysql => self.load_columns(table, conn),
+            sahara_schema::Backend::Sqlite => {
+                let rows: Vec<JsonRow> = self.into_query().load(conn)?;
+                rows.into_iter().map(|r| decode_row(table, &r.row)).collect()
+            }
+        }
+    }
+
+    /// The MySQL side of [`Sql::load_rows`]: each column read with its own type.
+    fn load_columns(self, table: &Table, conn: &mut DbConnection) -> Result<Vec<Map<String, Value>>, ConductorError> {
+        use diesel::connection::LoadConnection;
+        use diesel::row::{Field, Row};
+        let columns: Vec<&Column> = table.columns.iter().filter(|c| c.kind != Kind::Binary).collect();
+        let mut out = Vec::new();
+        for row in conn.load(self.into_query())? {
+            let row = row?;
+            let mut object = Map::with_capacity(columns.len());
+            for (i, col) in columns.iter().enumerate() {
+                let field = row.get(i).ok_or_else(|| {
+                    ConductorError::Database(format!("a row of {} has no column {}", table.name, col.name))
+                })?;
+                let value = match field.value() {
+                    None => Value::Null,
+                    Some(raw) => column_value(table, col, raw)?,
+                };
+                object.insert(col.name.to_string(), value);
+            }
+            out.push(object);
+        }
+        Ok(out)
     }
 
     /// Runs a query whose only column is a string called `v`.
@@ -215,34 +245,90 @@ pub fn ident(name: &str) -> String {
     format!("`{name}`")
 }
 
-/// `JSON_OBJECT('col', `alias`.`col`, ...)` over every non-binary column of `table`. The
-/// text only depends on the table spec and the alias, so it is built once per pair.
-pub fn json_row(table: &Table, alias: &str) -> String {
-    /// The texts built so far, by table name and alias.
-    type Built = HashMap<(&'static str, String), Arc<str>>;
+/// The select list of a row of `table` under `alias`, as [`Sql::load_rows`] reads it on
+/// `backend`: on MySQL every non-binary column in table order, each read with its own type;
+/// on SQLite the database builds the row as one JSON object ([`json_row`]), whose values
+/// [`decode_row`] converts (SQLite's dynamic types make that the one reading that fits them all).
+pub fn row_columns(table: &Table, alias: &str, backend: sahara_schema::Backend) -> String {
+    match backend {
+        sahara_schema::Backend::Mysql => built_once(table, alias, "columns", || {
+            let cols: Vec<String> = table
+                .columns
+                .iter()
+                .filter(|c| c.kind != Kind::Binary)
+                .map(|c| format!("{}.{}", ident(alias), ident(c.name)))
+                .collect();
+            cols.join(", ")
+        }),
+        sahara_schema::Backend::Sqlite => json_row(table, alias),
+    }
+}
+
+/// The text `build` makes for (`table`, `alias`, `what`), built once per process.
+fn built_once(table: &Table, alias: &str, what: &'static str, build: impl FnOnce() -> String) -> String {
+    /// The texts built so far, by table name, alias and kind.
+    type Built = HashMap<(&'static str, String, &'static str), Arc<str>>;
     static BUILT: LazyLock<RwLock<Built>> = LazyLock::new(Default::default);
-    let key = (table.name, alias.to_string());
+    let key = (table.name, alias.to_string(), what);
     if let Some(text) = BUILT.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return text.to_string();
     }
-    let mut text = String::from("JSON_OBJECT(");
-    for (i, c) in table.columns.iter().filter(|c| c.kind != Kind::Binary).enumerate() {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        text.push('\'');
-        text.push_str(c.name);
-        text.push_str("', ");
-        text.push_str(&ident(alias));
-        text.push('.');
-        text.push_str(&ident(c.name));
-    }
-    text.push_str(") AS `row`");
+    let text = build();
     BUILT
         .write()
         .unwrap_or_else(|e| e.into_inner())
         .insert(key, Arc::from(text.as_str()));
     text
+}
+
+/// One MySQL column value in Sahara's to_dict form (as [`decode_value`] makes it from the JSON
+/// row): booleans, integers, `YYYY-MM-DDTHH:MM:SS` timestamps, JSON columns parsed, text.
+fn column_value(
+    table: &Table,
+    col: &Column,
+    raw: <Backend as diesel::backend::Backend>::RawValue<'_>,
+) -> Result<Value, ConductorError> {
+    use diesel::deserialize::FromSql;
+    let unreadable = |e: Box<dyn std::error::Error + Send + Sync>| {
+        ConductorError::Database(format!("unreadable {}.{} from the database: {e}", table.name, col.name))
+    };
+    Ok(match col.kind {
+        Kind::Bool => Value::Bool(<bool as FromSql<Bool, Backend>>::from_sql(raw).map_err(unreadable)?),
+        Kind::Int | Kind::SmallInt | Kind::BigInt => {
+            Value::from(<i64 as FromSql<BigInt, Backend>>::from_sql(raw).map_err(unreadable)?)
+        }
+        Kind::Timestamp => Value::String(format_timestamp(
+            &<NaiveDateTime as FromSql<Timestamp, Backend>>::from_sql(raw).map_err(unreadable)?,
+        )),
+        Kind::Text | Kind::Binary => {
+            Value::String(<String as FromSql<Text, Backend>>::from_sql(raw).map_err(unreadable)?)
+        }
+        Kind::JsonDict | Kind::JsonList => decode_value(
+            col,
+            Value::String(<String as FromSql<Text, Backend>>::from_sql(raw).map_err(unreadable)?),
+        ),
+    })
+}
+
+/// `JSON_OBJECT('col', `alias`.`col`, ...)` over every non-binary column of `table`. The
+/// text only depends on the table spec and the alias, so it is built once per pair.
+pub fn json_row(table: &Table, alias: &str) -> String {
+    built_once(table, alias, "json", || {
+        let mut text = String::from("JSON_OBJECT(");
+        for (i, c) in table.columns.iter().filter(|c| c.kind != Kind::Binary).enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push('\'');
+            text.push_str(c.name);
+            text.push_str("', ");
+            text.push_str(&ident(alias));
+            text.push('.');
+            text.push_str(&ident(c.name));
+        }
+        text.push_str(") AS `row`");
+        text
+    })
 }
 
 /// Decodes one row object into Sahara's to_dict form: booleans as booleans, JSON columns
@@ -420,7 +506,29 @@ fn reformat_db_timestamp(s: &str) -> Option<String> {
 
 /// Sahara's timestamp format in dicts (`datetime_to_str`): ISO with `T`, no fraction.
 pub fn format_timestamp(t: &NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&t.year()) || t.nanosecond() >= 1_000_000_000 {
+        // Out of four digits, or a leap second: chrono's own way.
+        return t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    }
+    // Digit by digit: chrono's formatter parses its pattern on every call, and every row read
+    // has two timestamps.
+    let mut out = String::with_capacity(19);
+    let mut digits = |n: u32, width: u32, sep: Option<char>| {
+        for i in (0..width).rev() {
+            out.push(char::from(b'0' + ((n / 10u32.pow(i)) % 10) as u8));
+        }
+        if let Some(c) = sep {
+            out.push(c);
+        }
+    };
+    digits(t.year() as u32, 4, Some('-'));
+    digits(t.month(), 2, Some('-'));
+    digits(t.day(), 2, Some('T'));
+    digits(t.hour(), 2, Some(':'));
+    digits(t.minute(), 2, Some(':'));
+    digits(t.second(), 2, None);
+    out
 }
 
 /// Reads `YYYY-MM-DD HH:MM:SS[.ffffff]`, with `T` or a space, optionally ending in `Z`.
@@ -573,6 +681,27 @@ mod tests {
         assert_eq!(m["anti_affinity"], Value::Null);
         assert_eq!(m["updated_at"], Value::Null, "absent columns are null");
         assert_eq!(m.len(), CLUSTERS.columns.len());
+    }
+
+    #[test]
+    fn timestamps_are_formatted_as_chrono_formats_them() {
+        for text in [
+            "2026-11-26 12:43:21.123456",
+            "0001-01-01 00:00:00",
+            "1999-12-31 23:59:59.999999",
+            "2024-02-29 07:08:09",
+        ] {
+            let t = parse_timestamp(text).unwrap();
+            assert_eq!(
+                format_timestamp(&t),
+                t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            format_timestamp(&parse_timestamp("2026-11-26 12:43:21.5").unwrap()),
+            "2026-11-26T12:43:21"
+        );
     }
 
     #[test]
