@@ -1,11 +1,13 @@
-//! The OpenAPI 3.1 document of `/v2`, served at `GET /v2/openapi.json` (Sahara has no such route; ours is public,
-//! like version discovery, and answers only on that exact path). Paths, methods, operation ids (the policy rules)
-//! and success statuses come from the v2 route tables themselves ([`crate::resources`]); what a table does not say
-//! (the body schema, the query whitelist, the answer's envelope) is in [`OPERATIONS`], one line per route, which a
-//! test keeps in step with the tables. Request bodies are shared/validation's schemas with Sahara's custom types
+//! The OpenAPI 3.1 document of `/v2`, served at `GET /v2/openapi.json` (Sahara has no such route; ours is public, like
+//! version discovery, and answers only on that exact path). Paths, methods, operation ids (the policy rules) and
+//! success statuses come from the v2 route tables themselves ([`crate::resources`]); what a table does not say (the
+//! body schema, the query whitelist, the answer's envelope and schema) is in [`OPERATIONS`], one line per route, which
+//! a test keeps in step with the tables. Request bodies are shared/validation's schemas with Sahara's custom types
 //! (`configs`, `simple_config`, `flavor`) and formats (`valid_name`, `posix_path`, ...) rewritten as standard JSON
-//! Schema; answers are described by their envelope and key fields, every object open to more properties; every
-//! failure carries Sahara's `{error_code, error_name, error_message}` body.
+//! Schema. Answers are described field by field as our views render each v2 resource ([`schemas`]: v2 names, exact JSON
+//! types, nullable columns as `[<type>, "null"]`, `required` only for what every answer carries), in closed objects: a
+//! field the document does not list (a hidden one, such as a data source's credentials or a cluster's trust id) makes
+//! an answer non-conforming. Every failure carries Sahara's `{error_code, error_name, error_message}` body.
 
 use crate::ApiState;
 use crate::rest::{Blueprint, RouteInfo};
@@ -29,15 +31,15 @@ pub enum Body {
     PluginLabels,
 }
 
-/// What a successful answer looks like.
+/// What a successful answer looks like. Schema names are those of `#/components/schemas` ([`schemas`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
-    /// `{"<key>": {...}}`.
-    One(&'static str),
-    /// `{"<key>": [...], "markers": {...}}` (markers only when paging).
-    List(&'static str),
-    /// A bare object (template export, config hints).
-    Object,
+    /// `{"<key>": <schema>}`.
+    One(&'static str, &'static str),
+    /// `{"<key>": [<schema>, ...]}`, with `"markers": {...}` when the listing pages (see [`Operation::paged`]).
+    List(&'static str, &'static str),
+    /// A bare object of this schema (template export, config hints).
+    Bare(&'static str),
     /// No body (204).
     Empty,
     /// `POST /clusters`: `{"cluster": {...}}`, or `{"clusters": [{"cluster": {...}}, ...]}` with `count`.
@@ -78,48 +80,58 @@ const fn op(method: &'static str, rule: &'static str, body: Body, answer: Answer
     }
 }
 
-const fn list(rule: &'static str, query: &'static [&'static str], key: &'static str) -> Operation {
+const fn list(
+    rule: &'static str,
+    query: &'static [&'static str],
+    key: &'static str,
+    schema: &'static str,
+) -> Operation {
     Operation {
         method: "GET",
         rule,
         body: Body::None,
         query,
         paged: true,
-        answer: Answer::List(key),
+        answer: Answer::List(key, schema),
     }
 }
 
 /// A listing Sahara does not page (images, job types, plugins): `marker` / `limit` / `sort_by` pass the whitelist
 /// but do nothing, so they are not listed.
-const fn unpaged(rule: &'static str, query: &'static [&'static str], key: &'static str) -> Operation {
+const fn unpaged(
+    rule: &'static str,
+    query: &'static [&'static str],
+    key: &'static str,
+    schema: &'static str,
+) -> Operation {
     Operation {
         paged: false,
-        ..list(rule, query, key)
+        ..list(rule, query, key, schema)
     }
 }
 
-use Answer::{Empty, One};
+use Answer::{Bare, Empty, One};
 use Body::{None as NoBody, Schema};
 
 /// Every v2 route: body, query and answer (in the order of §1c of the reference).
 pub const OPERATIONS: &[Operation] = &[
-    list("/clusters", crate::templates::V2_LIST_PARAMS, "clusters"),
+    list("/clusters", crate::templates::V2_LIST_PARAMS, "clusters", "Cluster"),
     op("POST", "/clusters", Schema(SchemaId::ClusterV2), Answer::ClusterCreate),
     op(
         "PUT",
         "/clusters/{id}",
         Schema(SchemaId::ClusterScalingV2),
-        One("cluster"),
+        One("cluster", "Cluster"),
     ),
     Operation {
         query: &["show_progress"],
-        ..op("GET", "/clusters/{id}", NoBody, One("cluster"))
+        ..op("GET", "/clusters/{id}", NoBody, One("cluster", "Cluster"))
     },
     op(
         "PATCH",
         "/clusters/{id}",
         Schema(SchemaId::ClusterUpdateV2),
-        One("cluster"),
+        One("cluster", "Cluster"),
     ),
     op(
         "DELETE",
@@ -131,96 +143,163 @@ pub const OPERATIONS: &[Operation] = &[
         "/cluster-templates",
         crate::templates::V2_LIST_PARAMS,
         "cluster_templates",
+        "ClusterTemplate",
     ),
     op(
         "POST",
         "/cluster-templates",
         Schema(SchemaId::ClusterTemplateV2),
-        One("cluster_template"),
+        One("cluster_template", "ClusterTemplate"),
     ),
-    op("GET", "/cluster-templates/{id}", NoBody, One("cluster_template")),
+    op(
+        "GET",
+        "/cluster-templates/{id}",
+        NoBody,
+        One("cluster_template", "ClusterTemplate"),
+    ),
     op(
         "PATCH",
         "/cluster-templates/{id}",
         Schema(SchemaId::ClusterTemplateUpdateV2),
-        One("cluster_template"),
+        One("cluster_template", "ClusterTemplate"),
     ),
     op("DELETE", "/cluster-templates/{id}", NoBody, Empty),
-    op("GET", "/cluster-templates/{id}/export", NoBody, Answer::Object),
+    op(
+        "GET",
+        "/cluster-templates/{id}/export",
+        NoBody,
+        Bare("ClusterTemplateExport"),
+    ),
     list(
         "/node-group-templates",
         crate::templates::V2_LIST_PARAMS,
         "node_group_templates",
+        "NodeGroupTemplate",
     ),
     op(
         "POST",
         "/node-group-templates",
         Schema(SchemaId::NodeGroupTemplateV2),
-        One("node_group_template"),
+        One("node_group_template", "NodeGroupTemplate"),
     ),
-    op("GET", "/node-group-templates/{id}", NoBody, One("node_group_template")),
+    op(
+        "GET",
+        "/node-group-templates/{id}",
+        NoBody,
+        One("node_group_template", "NodeGroupTemplate"),
+    ),
     op(
         "PATCH",
         "/node-group-templates/{id}",
         Schema(SchemaId::NodeGroupTemplateUpdateV2),
-        One("node_group_template"),
+        One("node_group_template", "NodeGroupTemplate"),
     ),
     op("DELETE", "/node-group-templates/{id}", NoBody, Empty),
-    op("GET", "/node-group-templates/{id}/export", NoBody, Answer::Object),
-    list("/data-sources", &["type"], "data_sources"),
+    op(
+        "GET",
+        "/node-group-templates/{id}/export",
+        NoBody,
+        Bare("NodeGroupTemplateExport"),
+    ),
+    list("/data-sources", &["type"], "data_sources", "DataSource"),
     op(
         "POST",
         "/data-sources",
         Schema(SchemaId::DataSource),
-        One("data_source"),
+        One("data_source", "DataSource"),
     ),
-    op("GET", "/data-sources/{id}", NoBody, One("data_source")),
+    op("GET", "/data-sources/{id}", NoBody, One("data_source", "DataSource")),
     op("DELETE", "/data-sources/{id}", NoBody, Empty),
     op(
         "PATCH",
         "/data-sources/{id}",
         Schema(SchemaId::DataSourceUpdate),
-        One("data_source"),
+        One("data_source", "DataSource"),
     ),
-    unpaged("/images", &["name", "tags", "username"], "images"),
-    op("GET", "/images/{id}", NoBody, One("image")),
-    op("POST", "/images/{id}", Schema(SchemaId::ImageRegister), One("image")),
+    unpaged("/images", &["name", "tags", "username"], "images", "Image"),
+    op("GET", "/images/{id}", NoBody, One("image", "Image")),
+    op(
+        "POST",
+        "/images/{id}",
+        Schema(SchemaId::ImageRegister),
+        One("image", "Image"),
+    ),
     op("DELETE", "/images/{id}", NoBody, Empty),
     op("GET", "/images/{id}/tags", NoBody, Answer::Tags),
-    op("PUT", "/images/{id}/tags", Schema(SchemaId::ImageTags), One("image")),
+    op(
+        "PUT",
+        "/images/{id}/tags",
+        Schema(SchemaId::ImageTags),
+        One("image", "Image"),
+    ),
     op("DELETE", "/images/{id}/tags", NoBody, Empty),
-    op("POST", "/job-binaries", Schema(SchemaId::JobBinary), One("job_binary")),
-    list("/job-binaries", &["name"], "binaries"),
-    op("GET", "/job-binaries/{id}", NoBody, One("job_binary")),
+    op(
+        "POST",
+        "/job-binaries",
+        Schema(SchemaId::JobBinary),
+        One("job_binary", "JobBinary"),
+    ),
+    list("/job-binaries", &["name"], "binaries", "JobBinary"),
+    op("GET", "/job-binaries/{id}", NoBody, One("job_binary", "JobBinary")),
     op("DELETE", "/job-binaries/{id}", NoBody, Empty),
     op("GET", "/job-binaries/{id}/data", NoBody, Answer::Bytes),
     op(
         "PATCH",
         "/job-binaries/{id}",
         Schema(SchemaId::JobBinaryUpdate),
-        One("job_binary"),
+        One("job_binary", "JobBinary"),
     ),
-    list("/job-templates", &["type", "name"], "job_templates"),
-    op("POST", "/job-templates", Schema(SchemaId::Job), One("job_template")),
-    op("GET", "/job-templates/{id}", NoBody, One("job_template")),
+    list("/job-templates", &["type", "name"], "job_templates", "JobTemplate"),
+    op(
+        "POST",
+        "/job-templates",
+        Schema(SchemaId::Job),
+        One("job_template", "JobTemplate"),
+    ),
+    op("GET", "/job-templates/{id}", NoBody, One("job_template", "JobTemplate")),
     op(
         "PATCH",
         "/job-templates/{id}",
         Schema(SchemaId::JobUpdate),
-        One("job_template"),
+        One("job_template", "JobTemplate"),
     ),
     op("DELETE", "/job-templates/{id}", NoBody, Empty),
-    op("GET", "/job-templates/config-hints/{job_type}", NoBody, Answer::Object),
-    unpaged("/job-types", &["type", "plugin_name", "plugin_version"], "job_types"),
-    list("/jobs", &["status"], "jobs"),
-    op("POST", "/jobs", Schema(SchemaId::JobExecV2), One("job")),
-    op("GET", "/jobs/{id}", NoBody, One("job")),
-    op("PATCH", "/jobs/{id}", Schema(SchemaId::JobExecUpdate), One("job")),
+    op(
+        "GET",
+        "/job-templates/config-hints/{job_type}",
+        NoBody,
+        Bare("JobConfigHints"),
+    ),
+    unpaged(
+        "/job-types",
+        &["type", "plugin_name", "plugin_version"],
+        "job_types",
+        "JobType",
+    ),
+    list("/jobs", &["status"], "jobs", "Job"),
+    op("POST", "/jobs", Schema(SchemaId::JobExecV2), One("job", "Job")),
+    op("GET", "/jobs/{id}", NoBody, One("job", "Job")),
+    op(
+        "PATCH",
+        "/jobs/{id}",
+        Schema(SchemaId::JobExecUpdate),
+        One("job", "Job"),
+    ),
     op("DELETE", "/jobs/{id}", NoBody, Empty),
-    unpaged("/plugins", &[], "plugins"),
-    op("GET", "/plugins/{plugin_name}", NoBody, One("plugin")),
-    op("GET", "/plugins/{plugin_name}/{version}", NoBody, One("plugin")),
-    op("PATCH", "/plugins/{plugin_name}", Body::PluginLabels, One("plugin")),
+    unpaged("/plugins", &[], "plugins", "Plugin"),
+    op("GET", "/plugins/{plugin_name}", NoBody, One("plugin", "Plugin")),
+    op(
+        "GET",
+        "/plugins/{plugin_name}/{version}",
+        NoBody,
+        One("plugin", "PluginVersion"),
+    ),
+    op(
+        "PATCH",
+        "/plugins/{plugin_name}",
+        Body::PluginLabels,
+        One("plugin", "Plugin"),
+    ),
 ];
 
 /// The v2 routes of the tables, in declaration order.
@@ -321,9 +400,12 @@ fn operation_object(route: &RouteInfo, spec: Option<&Operation>, plugin_versions
             json!({"required": required, "content": {"application/json": {"schema": schema}}}),
         );
     }
-    let answer = spec.map_or(Answer::Object, |s| s.answer);
+    let answers = match spec {
+        Some(spec) => success(route.status, spec),
+        None => vec![(route.status, json_response(json!({"type": "object"})))],
+    };
     let mut responses = Map::new();
-    for (status, resp) in success(route.status, answer) {
+    for (status, resp) in answers {
         responses.insert(status.as_u16().to_string(), resp);
     }
     for code in ["400", "401", "403", "404", "406", "413", "503"] {
@@ -373,55 +455,48 @@ fn body_schema(body: Body, plugin_versions: &[&str]) -> Option<Value> {
     }
 }
 
-fn success(status: StatusCode, answer: Answer) -> Vec<(StatusCode, Value)> {
-    let json_body = |schema: Value| {
-        json!({
-            "description": "success",
-            "headers": {"OpenStack-API-Version": {"$ref": "#/components/headers/OpenStackApiVersion"}},
-            "content": {"application/json": {"schema": schema}}
-        })
-    };
+/// A success answer with a JSON body of `schema`.
+fn json_response(schema: Value) -> Value {
+    json!({
+        "description": "success",
+        "headers": {"OpenStack-API-Version": {"$ref": "#/components/headers/OpenStackApiVersion"}},
+        "content": {"application/json": {"schema": schema}}
+    })
+}
+
+fn success(status: StatusCode, spec: &Operation) -> Vec<(StatusCode, Value)> {
     let empty = json!({
         "description": "success, no body",
         "headers": {"OpenStack-API-Version": {"$ref": "#/components/headers/OpenStackApiVersion"}}
     });
-    let resource = json!({"$ref": "#/components/schemas/Resource"});
-    match answer {
-        Answer::One(key) => vec![(status, json_body(envelope(key, resource)))],
-        Answer::List(key) => vec![(
-            status,
-            json_body(json!({
-                "type": "object",
-                "required": [key],
-                "properties": {
-                    key: {"type": "array", "items": resource},
-                    "markers": {"$ref": "#/components/schemas/Markers"}
-                }
-            })),
-        )],
-        Answer::Object => vec![(status, json_body(json!({"type": "object"})))],
+    match spec.answer {
+        Answer::One(key, schema) => vec![(status, json_response(envelope(key, schema_ref(schema))))],
+        Answer::List(key, schema) => {
+            let mut props = vec![(key, array_of(schema))];
+            if spec.paged {
+                // Only when the request carried `marker` or there is another page.
+                props.push(("markers", schema_ref("Markers")));
+            }
+            let optional: &[&str] = if spec.paged { &["markers"] } else { &[] };
+            vec![(status, json_response(closed(props, optional)))]
+        }
+        Answer::Bare(schema) => vec![(status, json_response(schema_ref(schema)))],
         Answer::Empty => vec![(status, empty)],
-        Answer::ClusterCreate => vec![(
-            status,
-            json_body(json!({"anyOf": [
-                envelope("cluster", resource.clone()),
-                {"type": "object", "required": ["clusters"], "properties": {
-                    "clusters": {"type": "array", "items": envelope("cluster", resource)}
-                }}
-            ]})),
-        )],
+        Answer::ClusterCreate => {
+            let one = envelope("cluster", schema_ref("Cluster"));
+            let many = closed(vec![("clusters", json!({"type": "array", "items": one.clone()}))], &[]);
+            vec![(status, json_response(json!({"anyOf": [one, many]})))]
+        }
         Answer::ClusterDelete => vec![
             (status, empty),
             (
                 StatusCode::OK,
-                json_body(json!({"type": "object", "required": ["stack_name"], "properties": {
-                    "stack_name": {"type": ["string", "null"]}
-                }})),
+                json_response(closed(vec![("stack_name", nullable("string"))], &[])),
             ),
         ],
         Answer::Tags => vec![(
             status,
-            json_body(json!({"anyOf": [
+            json_response(json!({"anyOf": [
                 {"type": "array", "items": {"type": "string"}},
                 {"type": "object", "maxProperties": 0}
             ]})),
@@ -436,8 +511,9 @@ fn success(status: StatusCode, answer: Answer) -> Vec<(StatusCode, Value)> {
     }
 }
 
+/// `{"<key>": inner}` and nothing else.
 fn envelope(key: &str, inner: Value) -> Value {
-    json!({"type": "object", "required": [key], "properties": {key: inner}})
+    closed(vec![(key, inner)], &[])
 }
 
 fn components() -> Value {
@@ -477,40 +553,7 @@ fn components() -> Value {
                         "description": "A field, `-` first for descending (400 for a field that cannot sort).",
                         "schema": {"type": "string"}}
         },
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "description": "Sahara's error body.",
-                "required": ["error_code", "error_name", "error_message"],
-                "properties": {
-                    "error_code": {"type": "integer"},
-                    "error_name": {"type": "string"},
-                    "error_message": {"type": "string"}
-                }
-            },
-            "Resource": {
-                "type": "object",
-                "description": "A resource (§6 of the reference); every field beyond the key ones is listed as \
-                                Sahara's row has it.",
-                "properties": {
-                    "id": {"type": "string"},
-                    "name": {"type": "string"},
-                    "description": {"type": ["string", "null"]},
-                    "project_id": {"type": ["string", "null"]},
-                    "is_public": {"type": ["boolean", "null"]},
-                    "is_protected": {"type": ["boolean", "null"]},
-                    "created_at": {"type": ["string", "null"]},
-                    "updated_at": {"type": ["string", "null"]}
-                }
-            },
-            "Markers": {
-                "type": "object",
-                "properties": {
-                    "prev": {"type": ["string", "null"]},
-                    "next": {"type": ["string", "null"]}
-                }
-            }
-        },
+        "schemas": schemas(),
         "responses": {
             "400": error("Bad request: `VALIDATION_ERROR`, `INVALID_PARAMS_ON_REQUEST`, `NOT_FOUND` below the \
                           view, `INVALID_REFERENCE`, ..."),
@@ -526,6 +569,745 @@ fn components() -> Value {
                           is down."),
         },
     })
+}
+
+/// How every Sahara timestamp is written (`2024-05-01T10:20:30`: naive UTC, no fraction, no zone).
+pub const TIMESTAMP_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$";
+
+/// `{"$ref": "#/components/schemas/<name>"}`.
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// An array of `schema` (a component name).
+fn array_of(schema: &str) -> Value {
+    json!({"type": "array", "items": schema_ref(schema)})
+}
+
+/// A value of JSON type `t`.
+fn ty(t: &str) -> Value {
+    json!({"type": t})
+}
+
+/// A value of JSON type `t`, or null (a nullable column).
+fn nullable(t: &str) -> Value {
+    json!({"type": [t, "null"]})
+}
+
+/// A nullable timestamp column, as Sahara writes it.
+fn timestamp() -> Value {
+    json!({"type": ["string", "null"], "pattern": TIMESTAMP_PATTERN})
+}
+
+/// An array of strings.
+fn strings() -> Value {
+    json!({"type": "array", "items": {"type": "string"}})
+}
+
+/// A nullable list-of-strings column.
+fn nullable_strings() -> Value {
+    json!({"type": ["array", "null"], "items": {"type": "string"}})
+}
+
+/// A nullable "configs" column (applicable target -> config name -> value), without the `hidden` targets.
+fn configs(hidden: &[&str]) -> Value {
+    let mut s = json!({"type": ["object", "null"], "additionalProperties": {"type": "object"}});
+    if !hidden.is_empty() {
+        s["properties"] = Value::Object(hidden.iter().map(|k| (k.to_string(), Value::Bool(false))).collect());
+    }
+    s
+}
+
+/// A closed object of `props` (in this order): every one required but those in `optional`, nothing else allowed
+/// (a field a view hides is non-conforming).
+fn closed(props: Vec<(&str, Value)>, optional: &[&str]) -> Value {
+    debug_assert!(
+        optional.iter().all(|o| props.iter().any(|(k, _)| k == o)),
+        "an optional field that is not a property"
+    );
+    let required: Vec<&str> = props
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| !optional.contains(k))
+        .collect();
+    let properties: Map<String, Value> = props.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    json!({"type": "object", "required": required, "properties": properties, "additionalProperties": false})
+}
+
+/// `schema` with a description.
+fn described(description: &str, mut schema: Value) -> Value {
+    if let Some(m) = schema.as_object_mut() {
+        m.shift_insert(0, "description".into(), json!(description));
+    }
+    schema
+}
+
+/// The fields of a node group shared by cluster templates' node groups (`templates_relations`) and clusters'
+/// (`node_groups`), as the views show them (the project, owner ids, image username and open ports hidden).
+fn node_group_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("id", ty("string")),
+        ("name", ty("string")),
+        ("flavor_id", ty("string")),
+        ("image_id", nullable("string")),
+        ("node_processes", nullable_strings()),
+        ("node_configs", configs(&[])),
+        ("volumes_per_node", nullable("integer")),
+        ("volumes_size", nullable("integer")),
+        ("volumes_availability_zone", nullable("string")),
+        ("volume_mount_prefix", nullable("string")),
+        ("volume_type", nullable("string")),
+        ("boot_from_volume", ty("boolean")),
+        ("boot_volume_type", nullable("string")),
+        ("boot_volume_availability_zone", nullable("string")),
+        ("boot_volume_local_to_instance", nullable("boolean")),
+        ("count", ty("integer")),
+        ("use_autoconfig", nullable("boolean")),
+        ("node_group_template_id", nullable("string")),
+        ("floating_ip_pool", nullable("string")),
+        ("security_groups", nullable_strings()),
+        ("auto_security_group", nullable("boolean")),
+        ("availability_zone", nullable("string")),
+        ("is_proxy_gateway", nullable("boolean")),
+        ("volume_local_to_instance", nullable("boolean")),
+        (
+            "shares",
+            json!({"type": ["array", "null"], "items": schema_ref("Share")}),
+        ),
+        ("created_at", timestamp()),
+        ("updated_at", timestamp()),
+    ]
+}
+
+/// A node group template's v2 fields (nothing hidden).
+fn node_group_template_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("id", ty("string")),
+        ("name", ty("string")),
+        ("description", nullable("string")),
+        ("project_id", nullable("string")),
+        ("flavor_id", ty("string")),
+        ("image_id", nullable("string")),
+        ("plugin_name", ty("string")),
+        ("plugin_version", ty("string")),
+        ("node_processes", nullable_strings()),
+        ("node_configs", configs(&[])),
+        ("volumes_per_node", ty("integer")),
+        ("volumes_size", nullable("integer")),
+        ("volumes_availability_zone", nullable("string")),
+        ("volume_mount_prefix", nullable("string")),
+        ("volume_type", nullable("string")),
+        ("boot_from_volume", ty("boolean")),
+        ("boot_volume_type", nullable("string")),
+        ("boot_volume_availability_zone", nullable("string")),
+        ("boot_volume_local_to_instance", nullable("boolean")),
+        ("floating_ip_pool", nullable("string")),
+        ("security_groups", nullable_strings()),
+        ("auto_security_group", nullable("boolean")),
+        ("availability_zone", nullable("string")),
+        ("is_proxy_gateway", nullable("boolean")),
+        ("volume_local_to_instance", nullable("boolean")),
+        ("is_default", nullable("boolean")),
+        ("use_autoconfig", nullable("boolean")),
+        (
+            "shares",
+            json!({"type": ["array", "null"], "items": schema_ref("Share")}),
+        ),
+        ("is_public", nullable("boolean")),
+        ("is_protected", nullable("boolean")),
+        ("created_at", timestamp()),
+        ("updated_at", timestamp()),
+    ]
+}
+
+/// A cluster template's v2 fields, with its node groups.
+fn cluster_template_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("id", ty("string")),
+        ("name", ty("string")),
+        ("description", nullable("string")),
+        ("cluster_configs", configs(&[])),
+        ("default_image_id", nullable("string")),
+        ("anti_affinity", nullable_strings()),
+        ("project_id", nullable("string")),
+        ("neutron_management_network", nullable("string")),
+        ("plugin_name", ty("string")),
+        ("plugin_version", ty("string")),
+        ("is_default", nullable("boolean")),
+        ("use_autoconfig", nullable("boolean")),
+        (
+            "shares",
+            json!({"type": ["array", "null"], "items": schema_ref("Share")}),
+        ),
+        ("is_public", nullable("boolean")),
+        ("is_protected", nullable("boolean")),
+        ("domain_name", nullable("string")),
+        ("created_at", timestamp()),
+        ("updated_at", timestamp()),
+        ("node_groups", array_of("TemplateNodeGroup")),
+    ]
+}
+
+/// What an export drops from a template's view.
+const EXPORT_STRIPPED: &[&str] = &["id", "updated_at", "created_at", "project_id", "is_default"];
+
+/// A template export: `{"<key>": template}` without [`EXPORT_STRIPPED`], `placeholders` replaced by
+/// `"{<field>}"`.
+fn export(key: &str, fields: Vec<(&'static str, Value)>, placeholders: &[&str]) -> Value {
+    let fields = fields
+        .into_iter()
+        .filter(|(k, _)| !EXPORT_STRIPPED.contains(k))
+        .map(|(k, v)| {
+            if placeholders.contains(&k) {
+                (k, json!({"type": "string", "enum": [format!("{{{k}}}")]}))
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    envelope(key, closed(fields, &[]))
+}
+
+/// A plugin's fields as `serialize_plugin` answers them, without a version's details.
+fn plugin_fields() -> Vec<(&'static str, Value)> {
+    let labels = json!({"type": "object", "additionalProperties": schema_ref("PluginLabel")});
+    vec![
+        ("name", ty("string")),
+        ("title", ty("string")),
+        ("description", ty("string")),
+        ("versions", strings()),
+        ("plugin_labels", labels.clone()),
+        (
+            "version_labels",
+            json!({"type": "object", "additionalProperties": labels}),
+        ),
+    ]
+}
+
+/// Every schema of `#/components/schemas`: Sahara's error body, list markers, and each v2 resource as our views
+/// render it (shared/model's `api_view`: hidden fields removed, secrets blanked, v2 names). Fields a create
+/// answer leaves out (Sahara answers the ORM object it inserted: `updated_at`, and `description` and a few
+/// others when the request did not set them) are not required.
+pub fn schemas() -> Map<String, Value> {
+    let mut s = Map::new();
+    let mut add = |name: &str, schema: Value| {
+        s.insert(name.to_string(), schema);
+    };
+    add(
+        "Error",
+        described(
+            "Sahara's error body; a refused microversion (400, 406) adds the versions v2 serves.",
+            closed(
+                vec![
+                    ("error_code", ty("integer")),
+                    ("error_name", ty("string")),
+                    ("error_message", ty("string")),
+                    ("max_version", ty("string")),
+                    ("min_version", ty("string")),
+                ],
+                &["max_version", "min_version"],
+            ),
+        ),
+    );
+    add(
+        "Markers",
+        described(
+            "The ids before and after the page (when a `marker` was given or there is another page).",
+            closed(vec![("prev", nullable("string")), ("next", nullable("string"))], &[]),
+        ),
+    );
+    add(
+        "PluginLabel",
+        described(
+            "A label's state; `mutable` and `description` come with every label Sahara knows.",
+            closed(
+                vec![
+                    ("status", ty("boolean")),
+                    ("mutable", ty("boolean")),
+                    ("description", ty("string")),
+                ],
+                &["mutable", "description"],
+            ),
+        ),
+    );
+    add(
+        "Plugin",
+        described(
+            "A plugin (list item, `GET /plugins/{name}`).",
+            closed(plugin_fields(), &[]),
+        ),
+    );
+    let mut version = plugin_fields();
+    version.extend([
+        ("configs", array_of("PluginConfig")),
+        (
+            "node_processes",
+            json!({"type": "object", "additionalProperties": strings()}),
+        ),
+        ("required_image_tags", strings()),
+    ]);
+    add(
+        "PluginVersion",
+        described(
+            "A plugin with one version's details (`GET /plugins/{name}/{version}`).",
+            closed(version, &[]),
+        ),
+    );
+    add(
+        "PluginConfig",
+        described(
+            "A config a plugin version accepts.",
+            closed(
+                vec![
+                    ("name", ty("string")),
+                    ("description", nullable("string")),
+                    ("config_type", ty("string")),
+                    ("config_values", nullable_strings()),
+                    (
+                        "default_value",
+                        json!({"type": ["string", "number", "boolean", "null"]}),
+                    ),
+                    ("applicable_target", ty("string")),
+                    ("scope", ty("string")),
+                    ("is_optional", ty("boolean")),
+                    ("priority", ty("integer")),
+                ],
+                &[],
+            ),
+        ),
+    );
+    add(
+        "Share",
+        described(
+            "A Manila share of a template, cluster or node group.",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("path", ty("string")),
+                    ("access_level", ty("string")),
+                ],
+                &["path", "access_level"],
+            ),
+        ),
+    );
+    add(
+        "NodeGroupTemplate",
+        described(
+            "A node group template.",
+            closed(
+                node_group_template_fields(),
+                &["description", "image_id", "shares", "updated_at"],
+            ),
+        ),
+    );
+    add(
+        "NodeGroupTemplateExport",
+        described(
+            "`GET /node-group-templates/{id}/export`: the template without its id, project, default flag and \
+             times, and placeholders for what differs between clouds.",
+            export(
+                "node_group_template",
+                node_group_template_fields(),
+                &["flavor_id", "security_groups", "image_id", "floating_ip_pool"],
+            ),
+        ),
+    );
+    add(
+        "TemplateNodeGroup",
+        described("A node group of a cluster template.", closed(node_group_fields(), &[])),
+    );
+    add(
+        "ClusterTemplate",
+        described(
+            "A cluster template with its node groups.",
+            closed(cluster_template_fields(), &[]),
+        ),
+    );
+    add(
+        "ClusterTemplateExport",
+        described(
+            "`GET /cluster-templates/{id}/export`: the template without its id, project, default flag and times, \
+             and placeholders for its image and node groups.",
+            export(
+                "cluster_template",
+                cluster_template_fields(),
+                &["default_image_id", "node_groups"],
+            ),
+        ),
+    );
+    let mut node_group = node_group_fields();
+    node_group.push(("instances", array_of("Instance")));
+    add(
+        "NodeGroup",
+        described(
+            "A node group of a cluster, with its instances.",
+            closed(node_group, &[]),
+        ),
+    );
+    add(
+        "Instance",
+        described(
+            "A server of a node group (its project, node group and volumes hidden).",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("instance_id", nullable("string")),
+                    ("instance_name", ty("string")),
+                    ("internal_ip", nullable("string")),
+                    ("management_ip", nullable("string")),
+                    ("storage_devices_number", nullable("integer")),
+                    ("dns_hostname", nullable("string")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                ],
+                &[],
+            ),
+        ),
+    );
+    add(
+        "ClusterProvisionStep",
+        described(
+            "A provision step; `events` only with `show_progress=true`.",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("cluster_id", nullable("string")),
+                    ("project_id", nullable("string")),
+                    ("step_name", nullable("string")),
+                    ("step_type", nullable("string")),
+                    ("total", nullable("integer")),
+                    ("successful", nullable("boolean")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                    ("events", array_of("ClusterEvent")),
+                ],
+                &["events"],
+            ),
+        ),
+    );
+    add(
+        "ClusterEvent",
+        described(
+            "One instance's event within a provision step.",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("node_group_id", nullable("string")),
+                    ("instance_id", nullable("string")),
+                    ("instance_name", nullable("string")),
+                    ("event_info", nullable("string")),
+                    ("successful", ty("boolean")),
+                    ("step_id", nullable("string")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                ],
+                &[],
+            ),
+        ),
+    );
+    add(
+        "ClusterVerification",
+        described(
+            "A cluster's latest verification with its health checks.",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("cluster_id", nullable("string")),
+                    ("status", nullable("string")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                    ("checks", array_of("ClusterHealthCheck")),
+                ],
+                &[],
+            ),
+        ),
+    );
+    add(
+        "ClusterHealthCheck",
+        described(
+            "One health check of a verification.",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("verification_id", nullable("string")),
+                    ("status", nullable("string")),
+                    ("description", nullable("string")),
+                    ("name", nullable("string")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                ],
+                &[],
+            ),
+        ),
+    );
+    add(
+        "Cluster",
+        described(
+            "A cluster with its node groups, provision progress and latest verification (absent when it has \
+             none). Hidden: the management private key, the trust id, `extra`, `rollback_info`, `sahara_info` and \
+             `cluster_configs.proxy_configs`.",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("name", ty("string")),
+                    ("description", nullable("string")),
+                    ("project_id", nullable("string")),
+                    ("is_transient", nullable("boolean")),
+                    ("plugin_name", ty("string")),
+                    ("plugin_version", ty("string")),
+                    (
+                        "cluster_configs",
+                        configs(sahara_model::api_view::CLUSTER_CONFIGS_HIDDEN),
+                    ),
+                    ("default_image_id", nullable("string")),
+                    ("neutron_management_network", nullable("string")),
+                    ("anti_affinity", nullable_strings()),
+                    ("anti_affinity_ratio", nullable("integer")),
+                    ("management_public_key", ty("string")),
+                    ("user_keypair_id", nullable("string")),
+                    ("status", nullable("string")),
+                    ("status_description", nullable("string")),
+                    ("info", nullable("object")),
+                    ("use_autoconfig", nullable("boolean")),
+                    ("cluster_template_id", nullable("string")),
+                    (
+                        "shares",
+                        json!({"type": ["array", "null"], "items": schema_ref("Share")}),
+                    ),
+                    ("is_public", nullable("boolean")),
+                    ("is_protected", nullable("boolean")),
+                    ("domain_name", nullable("string")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                    ("node_groups", array_of("NodeGroup")),
+                    ("provision_progress", array_of("ClusterProvisionStep")),
+                    ("verification", schema_ref("ClusterVerification")),
+                ],
+                &["verification"],
+            ),
+        ),
+    );
+    add(
+        "DataSource",
+        described(
+            "A data source (its credentials hidden).",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("project_id", nullable("string")),
+                    ("name", ty("string")),
+                    ("description", nullable("string")),
+                    ("type", ty("string")),
+                    ("url", ty("string")),
+                    ("is_public", nullable("boolean")),
+                    ("is_protected", nullable("boolean")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                ],
+                &["description", "updated_at"],
+            ),
+        ),
+    );
+    add(
+        "JobBinary",
+        described(
+            "A job binary (`extra`, its credentials, hidden).",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("project_id", nullable("string")),
+                    ("name", ty("string")),
+                    ("description", nullable("string")),
+                    ("url", ty("string")),
+                    ("is_public", nullable("boolean")),
+                    ("is_protected", nullable("boolean")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                ],
+                &["description", "updated_at"],
+            ),
+        ),
+    );
+    add(
+        "JobTemplate",
+        described(
+            "A job template (Sahara's job) with its main and library binaries and interface.",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("project_id", nullable("string")),
+                    ("name", ty("string")),
+                    ("description", nullable("string")),
+                    ("type", ty("string")),
+                    ("is_public", nullable("boolean")),
+                    ("is_protected", nullable("boolean")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                    ("mains", array_of("JobBinary")),
+                    ("libs", array_of("JobBinary")),
+                    ("interface", array_of("JobInterfaceArgument")),
+                ],
+                &["description", "updated_at"],
+            ),
+        ),
+    );
+    add(
+        "JobInterfaceArgument",
+        described(
+            "A named input of a job template (its row as stored: `job_id` and `tenant_id` keep their names).",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("job_id", ty("string")),
+                    ("tenant_id", nullable("string")),
+                    ("name", ty("string")),
+                    ("description", nullable("string")),
+                    ("mapping_type", ty("string")),
+                    ("location", ty("string")),
+                    ("value_type", ty("string")),
+                    ("required", ty("boolean")),
+                    ("order", ty("integer")),
+                    ("default", nullable("string")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                ],
+                &["description", "default", "updated_at"],
+            ),
+        ),
+    );
+    let blanked: Map<String, Value> = sahara_model::api_view::JOB_CONFIGS_BLANKED
+        .iter()
+        .map(|k| (k.to_string(), json!({"enum": [""]})))
+        .collect();
+    let mut job_configs = json!({
+        "type": ["object", "null"],
+        "properties": {
+            "configs": {"type": "object", "properties": blanked},
+            "params": {"type": "object"},
+            "args": {"type": "array"},
+            "job_execution_info": {"type": "object"},
+        }
+    });
+    for hidden in sahara_model::api_view::JOB_CONFIGS_HIDDEN {
+        job_configs["properties"][*hidden] = Value::Bool(false);
+    }
+    add(
+        "Job",
+        described(
+            "A job (Sahara's job execution). Hidden: `extra`, `job_configs.trusts` and `.proxy_configs`, \
+             `info.actions[].conf`; the Swift and S3 credentials in `job_configs.configs` are blanked. A create \
+             answer has no `start_time`, `end_time`, `return_code`, `data_source_urls` nor `updated_at`.",
+            closed(
+                vec![
+                    ("id", ty("string")),
+                    ("project_id", nullable("string")),
+                    ("job_template_id", nullable("string")),
+                    ("input_id", nullable("string")),
+                    ("output_id", nullable("string")),
+                    ("start_time", timestamp()),
+                    ("end_time", timestamp()),
+                    ("cluster_id", nullable("string")),
+                    (
+                        "info",
+                        json!({"type": ["object", "null"], "properties": {
+                            "status": {"type": "string"},
+                            "actions": {"type": "array", "items": {"type": "object", "properties": {"conf": false}}}
+                        }}),
+                    ),
+                    ("engine_job_id", nullable("string")),
+                    ("return_code", nullable("string")),
+                    ("job_configs", job_configs),
+                    (
+                        "data_source_urls",
+                        json!({"type": ["object", "null"], "additionalProperties": {"type": "string"}}),
+                    ),
+                    ("is_public", nullable("boolean")),
+                    ("is_protected", nullable("boolean")),
+                    ("created_at", timestamp()),
+                    ("updated_at", timestamp()),
+                ],
+                &[
+                    "start_time",
+                    "end_time",
+                    "return_code",
+                    "data_source_urls",
+                    "updated_at",
+                ],
+            ),
+        ),
+    );
+    add(
+        "JobConfigHints",
+        described(
+            "`GET /job-templates/config-hints/{job_type}`: the configs (name, default value, description), \
+             params and args a job type takes.",
+            envelope(
+                "job_config",
+                closed(
+                    vec![
+                        (
+                            "configs",
+                            json!({"type": "array", "items": closed(vec![
+                                ("name", ty("string")),
+                                ("value", ty("string")),
+                                ("description", ty("string")),
+                            ], &[])}),
+                        ),
+                        ("params", ty("object")),
+                        ("args", ty("array")),
+                    ],
+                    &["params", "args"],
+                ),
+            ),
+        ),
+    );
+    add(
+        "JobType",
+        described(
+            "A job type with the enabled plugins and versions that run it.",
+            closed(
+                vec![
+                    ("name", ty("string")),
+                    (
+                        "plugins",
+                        json!({"type": "array", "items": closed(vec![
+                            ("name", ty("string")),
+                            ("title", ty("string")),
+                            ("description", ty("string")),
+                            ("versions", json!({"type": "object", "additionalProperties": nullable("object")})),
+                        ], &[])}),
+                    ),
+                ],
+                &[],
+            ),
+        ),
+    );
+    add(
+        "Image",
+        described(
+            "A Glance image registered with Sahara (`ImageResource.to_dict`): Nova's old image fields, the \
+             `_sahara*` properties (`metadata`), its login user, description and tags.",
+            closed(
+                vec![
+                    ("OS-EXT-IMG-SIZE:size", nullable("integer")),
+                    ("metadata", ty("object")),
+                    ("minDisk", ty("integer")),
+                    ("minRam", ty("integer")),
+                    ("progress", json!({"type": ["integer", "string"]})),
+                    ("status", ty("string")),
+                    ("created", nullable("string")),
+                    ("updated", nullable("string")),
+                    ("username", ty("string")),
+                    ("description", ty("string")),
+                    ("tags", strings()),
+                    ("id", ty("string")),
+                    ("name", nullable("string")),
+                ],
+                &[],
+            ),
+        ),
+    );
+    s
 }
 
 /// Sahara's Draft 4 schema with its custom types and formats rewritten as standard JSON Schema (2020-12, which
@@ -640,6 +1422,56 @@ mod tests {
         assert!(n.get("format").is_none());
         let u = standard_schema(&json!({"type": ["string", "null"], "format": "uuid"}));
         assert_eq!(u["format"], "uuid");
+    }
+
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves_and_every_schema_is_used() {
+        let doc = document(&["0.1"]);
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        for r in &found {
+            let pointer = r.strip_prefix('#').expect("a local reference");
+            assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
+        }
+        for name in schemas().keys() {
+            let r = format!("#/components/schemas/{name}");
+            assert!(found.contains(&r), "{name} is never referred to");
+        }
+    }
+
+    #[test]
+    fn resource_schemas_are_closed_and_list_only_their_own_fields_as_required() {
+        for (name, schema) in schemas() {
+            let schema = &schema;
+            assert_eq!(schema["additionalProperties"], false, "{name}");
+            let props = schema["properties"].as_object().unwrap();
+            for r in schema["required"].as_array().unwrap() {
+                assert!(props.contains_key(r.as_str().unwrap()), "{name}: {r}");
+            }
+        }
+        let cluster = &schemas()["Cluster"];
+        for hidden in sahara_model::api_view::CLUSTER_HIDDEN {
+            assert!(cluster["properties"].get(*hidden).is_none(), "{hidden}");
+        }
+        assert_eq!(cluster["properties"]["plugin_version"]["type"], "string");
+        assert!(cluster["properties"].get("hadoop_version").is_none());
+        assert_eq!(
+            schemas()["Job"]["properties"]["job_configs"]["properties"]["trusts"],
+            false
+        );
     }
 
     #[test]

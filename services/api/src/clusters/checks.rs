@@ -6,8 +6,8 @@ use super::ClusterOpts;
 use crate::error::ApiError;
 use crate::plugins::Plugin;
 use crate::templates::checks::{
-    all_configurations, duplicates, node_group_basic_fields, node_group_names, node_processes, plugin_configs,
-    plugin_exists, plugin_supports_version, py_str, required_str, truthy, version_key,
+    all_configurations, create_version, duplicates, node_group_basic_fields, node_group_names, node_processes,
+    plugin_configs, plugin_exists, plugin_supports_version, py_str, required_str, truthy,
 };
 use crate::templates::{Call, Obj};
 use sahara_model::{ApiVersion, Cluster, ClusterStatus, ResourceKind, SaharaError};
@@ -82,9 +82,8 @@ async fn cluster_field(call: &Call<'_>, data: &Obj, field: &str) -> Result<Optio
 
 /// `_check_cluster_create(data)`.
 async fn cluster_create_common(call: &Call<'_>, opts: &ClusterOpts, data: &Obj) -> Result<(), ApiError> {
-    let vkey = version_key(data);
     let plugin = plugin_exists(call, &required_str(data, "plugin_name")?)?;
-    let version = required_str(data, vkey)?;
+    let version = create_version(data)?;
     plugin_supports_version(plugin, &version)?;
     plugin_labels(call, plugin, &version).await?;
     let name = required_str(data, "name")?;

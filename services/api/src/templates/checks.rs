@@ -57,6 +57,18 @@ pub fn version_key(data: &Obj) -> &'static str {
     }
 }
 
+/// The version a create's checks read: `data[version_key(data)]`. Sahara reads `hadoop_version` when
+/// `plugin_version` is empty, which a v2 body never carries: a `KeyError`, answered 500. Ours reads the empty
+/// `plugin_version` instead, so such a create is refused as a version the plugin does not support (400
+/// `INVALID_REFERENCE`) rather than with a server error (a conscious deviation).
+pub fn create_version(data: &Obj) -> Result<String, ApiError> {
+    let vkey = version_key(data);
+    match data.get("plugin_version") {
+        Some(v) if !data.contains_key(vkey) => Ok(py_str(v)),
+        _ => required_str(data, vkey),
+    }
+}
+
 /// `data[key]` as a string (a missing key is Python's `KeyError`).
 pub fn required_str(data: &Obj, key: &str) -> Result<String, ApiError> {
     data.get(key)
@@ -332,10 +344,9 @@ async fn ct_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
 
 /// `check_node_group_template_create(data)`.
 pub async fn node_group_template_create(call: &Call<'_>, data: &Obj) -> Result<(), ApiError> {
-    let vkey = version_key(data);
     ngt_unique_name(call, &required_str(data, "name")?).await?;
     let plugin = plugin_exists(call, &required_str(data, "plugin_name")?)?;
-    let version = required_str(data, vkey)?;
+    let version = create_version(data)?;
     plugin_supports_version(plugin, &version)?;
     let confs = plugin_configs(plugin, &version);
     node_group_basic_fields(call, plugin, data, &confs).await?;
@@ -436,10 +447,9 @@ async fn template_extras(call: &Call<'_>, plugin: &Plugin, data: &Obj) -> Result
 
 /// `check_cluster_template_create(data)`.
 pub async fn cluster_template_create(call: &Call<'_>, data: &Obj) -> Result<(), ApiError> {
-    let vkey = version_key(data);
     ct_unique_name(call, &required_str(data, "name")?).await?;
     let plugin = plugin_exists(call, &required_str(data, "plugin_name")?)?;
-    let version = required_str(data, vkey)?;
+    let version = create_version(data)?;
     plugin_supports_version(plugin, &version)?;
     if truthy(data.get("default_image_id")) {
         image(call, plugin, &version, &data["default_image_id"]).await?;
@@ -526,6 +536,17 @@ pub async fn cluster_template_usage(call: &Call<'_>, id: &str) -> Result<(), Api
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_create_reads_an_empty_plugin_version_instead_of_failing() {
+        let obj = |v: Value| v.as_object().cloned().unwrap();
+        assert_eq!(create_version(&obj(json!({"plugin_version": "0.1"}))).unwrap(), "0.1");
+        assert_eq!(create_version(&obj(json!({"hadoop_version": "0.1"}))).unwrap(), "0.1");
+        assert_eq!(create_version(&obj(json!({"plugin_version": ""}))).unwrap(), "");
+        let both = obj(json!({"plugin_version": "", "hadoop_version": "0.1"}));
+        assert_eq!(create_version(&both).unwrap(), "0.1");
+        assert_eq!(create_version(&Obj::new()).unwrap_err().status.as_u16(), 500);
+    }
 
     #[test]
     fn python_truthiness() {
