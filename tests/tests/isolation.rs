@@ -554,20 +554,6 @@ fn message(body: &Value) -> &str {
     m.split("\nError ID: ").next().unwrap_or(m)
 }
 
-/// A job binary of `user`'s pointing at `url` (Swift credentials in `extra`, as Sahara asks for without proxy
-/// users); answers its id.
-async fn swift_binary(api: &Api, user: &User, name: &str, url: &str) -> String {
-    let jb = api
-        .ok(
-            user,
-            Method::POST,
-            &format!("{}/v2/job-binaries", api.url),
-            Some(json!({"name": name, "url": url, "extra": {"user": "u", "password": "p"}})),
-        )
-        .await;
-    jb["job_binary"]["id"].as_str().expect("job binary id").to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swift_job_binaries_are_read_with_the_caller_s_token() {
     init_tracing();
@@ -601,9 +587,10 @@ async fn swift_job_binaries_are_read_with_the_caller_s_token() {
             .expect("swift PUT");
         assert!(resp.status().is_success(), "PUT {path}: {}", resp.status());
     }
-    let script = swift_binary(&api, &b, "script.pig", "swift://edp.sahara/script.pig").await;
-    let big = swift_binary(&api, &b, "big.jar", "swift://edp/big.jar").await;
-    let missing = swift_binary(&api, &b, "missing.pig", "swift://edp/missing.pig").await;
+    let swift_extra = json!({"user": "u", "password": "p"});
+    let script = job_binary(&api, &b, "script.pig", "swift://edp.sahara/script.pig", &swift_extra).await;
+    let big = job_binary(&api, &b, "big.jar", "swift://edp/big.jar", &swift_extra).await;
+    let missing = job_binary(&api, &b, "missing.pig", "swift://edp/missing.pig", &swift_extra).await;
 
     for root in [format!("{}/v2", api.url), format!("{}/v1.1/{}", api.url, b.project)] {
         // The object, read with B's token (the `.sahara` suffix dropped).
@@ -956,9 +943,9 @@ async fn template_shares_are_looked_up_in_manila_with_the_caller_s_token() {
     assert!(!log.contains(&b.token), "a token is in sahara-all's log");
 }
 
-/// An `s3://` job binary of `user`'s with `extra`, made through v2; answers its id (the answer must not carry
-/// the secret key).
-async fn s3_binary(api: &Api, user: &User, name: &str, url: &str, extra: &Value) -> String {
+/// A job binary of `user`'s pointing at `url` with `extra` (Swift credentials, as Sahara asks for them without
+/// proxy users, or S3 keys), made through v2; answers its id (the answer must not carry `extra`).
+async fn job_binary(api: &Api, user: &User, name: &str, url: &str, extra: &Value) -> String {
     let jb = api
         .ok(
             user,
@@ -1006,11 +993,11 @@ async fn s3_job_binaries_are_read_with_their_own_keys() {
         extra
     };
     let script_url = "s3://edp/dir/script~1+c.pig";
-    let good = s3_binary(&api, &a, "script.pig", script_url, &keys).await;
-    let big = s3_binary(&api, &a, "big.jar", "s3://edp/big.jar", &keys).await;
-    let missing = s3_binary(&api, &a, "missing.pig", "s3://edp/missing.pig", &keys).await;
-    let no_bucket = s3_binary(&api, &a, "nobucket.pig", "s3://nobucket/x.pig", &keys).await;
-    let wrong_secret = s3_binary(
+    let good = job_binary(&api, &a, "script.pig", script_url, &keys).await;
+    let big = job_binary(&api, &a, "big.jar", "s3://edp/big.jar", &keys).await;
+    let missing = job_binary(&api, &a, "missing.pig", "s3://edp/missing.pig", &keys).await;
+    let no_bucket = job_binary(&api, &a, "nobucket.pig", "s3://nobucket/x.pig", &keys).await;
+    let wrong_secret = job_binary(
         &api,
         &a,
         "wrong-secret.pig",
@@ -1018,10 +1005,10 @@ async fn s3_job_binaries_are_read_with_their_own_keys() {
         &with("secretkey", "not-the-secret"),
     )
     .await;
-    let wrong_access = s3_binary(&api, &a, "wrong-access.pig", script_url, &with("accesskey", "NOTAKEY")).await;
+    let wrong_access = job_binary(&api, &a, "wrong-access.pig", script_url, &with("accesskey", "NOTAKEY")).await;
     // botocore refuses an endpoint without a scheme when the client is made.
     let bare = endpoint.trim_start_matches("http://").to_string();
-    let no_scheme = s3_binary(&api, &a, "no-scheme.pig", script_url, &with("endpoint", &bare)).await;
+    let no_scheme = job_binary(&api, &a, "no-scheme.pig", script_url, &with("endpoint", &bare)).await;
 
     for root in [format!("{}/v2", api.url), format!("{}/v1.1/{}", api.url, a.project)] {
         // The object, byte for byte.
