@@ -33,6 +33,8 @@ pub struct ApiState {
     pub auth: auth::Auth,
     /// The enabled plugins (`[DEFAULT] plugins` that we implement).
     pub plugins: std::sync::Arc<plugins::PluginRegistry>,
+    /// The plugins' label states as the plugin GETs last read them (kept [`plugins::cache::FRESH_FOR`]).
+    pub plugin_labels: std::sync::Arc<plugins::cache::LabelCache>,
     /// Sahara's policies (`[oslo_policy]`), enforced on every route.
     pub policy: std::sync::Arc<sahara_policy::Enforcer>,
     /// The conductor every resource is read and written through.
@@ -65,6 +67,7 @@ impl ApiState {
             plugins: std::sync::Arc::new(plugins::PluginRegistry::from_names(
                 &conf.group::<sahara_config::SaharaServiceOpts>()?.plugins,
             )),
+            plugin_labels: Default::default(),
             policy: std::sync::Arc::new(sahara_policy::Enforcer::from_config(conf)?),
         })
     }

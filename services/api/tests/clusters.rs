@@ -383,11 +383,58 @@ async fn clusters_are_validated_written_and_cast_as_sahara_does() {
     );
 }
 
+/// A label update made through another API process (its own label cache, the same conductor) shows in this
+/// one's plugin GETs within `FRESH_FOR`, and at once in its checks.
+#[tokio::test]
+async fn another_process_s_label_update_shows_within_the_cache_s_lifetime() {
+    let h = common::with_conductor(&common::conf("")).await;
+    let here = || router(h.state.clone());
+    let mut other = h.state.clone();
+    other.plugin_labels = Default::default();
+    let (_, before) = send(here(), Method::GET, "/v2/plugins", None).await;
+    assert_eq!(
+        before["plugins"][0]["plugin_labels"]["enabled"]["status"], true,
+        "{before}"
+    );
+    let (st, p) = send(
+        router(other),
+        Method::PATCH,
+        "/v2/plugins/fake",
+        Some(json!({"plugin_labels": {"enabled": {"status": false}}})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{p}");
+    // Checks read the stored states: cluster creation is refused at once.
+    let body = json!({"name": "c", "plugin_name": "fake", "plugin_version": "0.1",
+                      "default_image_id": IMAGE, "neutron_management_network": NET});
+    let (st, e) = send(here(), Method::POST, "/v2/clusters", Some(body)).await;
+    assert_eq!(
+        (st, error(&e)),
+        (
+            StatusCode::BAD_REQUEST,
+            ("INVALID_REFERENCE".into(), "Plugin fake is not enabled".into())
+        )
+    );
+    tokio::time::sleep(sahara_api::plugins::cache::FRESH_FOR).await;
+    for path in ["/v2/plugins", "/v2/plugins/fake", "/v2/plugins/fake/0.1"] {
+        let (_, after) = send(here(), Method::GET, path, None).await;
+        let labels = if path == "/v2/plugins" {
+            &after["plugins"][0]["plugin_labels"]
+        } else {
+            &after["plugin"]["plugin_labels"]
+        };
+        assert_eq!(labels["enabled"]["status"], false, "{path}: {after}");
+    }
+}
+
 #[tokio::test]
 async fn plugin_labels_are_stored_and_disable_cluster_creation() {
     let h = common::with_conductor(&common::conf("")).await;
     let (_engine, casts) = engine(&h.transport).await;
     let app = || router(h.state.clone());
+    // Read once first: the update must not be hidden by what this process read before it.
+    let (_, before) = send(app(), Method::GET, "/v2/plugins/fake", None).await;
+    assert_eq!(before["plugin"]["plugin_labels"]["enabled"]["status"], true, "{before}");
     let (st, p) = send(
         app(),
         Method::PATCH,

@@ -11,6 +11,7 @@ use sahara_model::SaharaError;
 use sahara_model::error::py_repr_str;
 use sahara_rpc::RequestContext;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// The plugins routes of every blueprint.
 pub fn routes() -> Vec<Routes> {
@@ -48,8 +49,16 @@ fn render(v: Value) -> Reply {
 }
 
 /// `get_label_details(name)`: the label states stored through the conductor, else the plugin's defaults (a
-/// conductor failure is logged and the defaults answered, as Sahara does).
+/// conductor failure is logged and the defaults answered, as Sahara does). Always read: what checks and updates
+/// use.
 pub async fn label_details(state: &ApiState, ctx: &RequestContext, plugin: &Plugin) -> Map<String, Value> {
+    read_label_details(state, ctx, plugin)
+        .await
+        .unwrap_or_else(|| plugin.default_label_details())
+}
+
+/// The stored states, else the defaults; `None` when the conductor failed (logged).
+async fn read_label_details(state: &ApiState, ctx: &RequestContext, plugin: &Plugin) -> Option<Map<String, Value>> {
     match state.conductor.plugin_get(ctx, plugin.name).await {
         Ok(Some(stored)) => {
             let mut m = Map::new();
@@ -61,20 +70,44 @@ pub async fn label_details(state: &ApiState, ctx: &RequestContext, plugin: &Plug
                 "version_labels".into(),
                 Value::Object(stored.version_labels.unwrap_or_default()),
             );
-            m
+            Some(m)
         }
-        Ok(None) => plugin.default_label_details(),
+        Ok(None) => Some(plugin.default_label_details()),
         Err(e) => {
             tracing::error!(error = %e, "Unable to retrieve plugin data from database");
-            plugin.default_label_details()
+            None
         }
+    }
+}
+
+/// [`label_details`] as the plugin GETs show them: a read of this process's within
+/// [`super::cache::FRESH_FOR`] for the same scope, else a new read (kept unless the conductor failed).
+async fn shown_label_details(
+    state: &ApiState,
+    ctx: &RequestContext,
+    plugin: &'static Plugin,
+) -> Arc<Map<String, Value>> {
+    let pending = match state
+        .plugin_labels
+        .get(ctx.project_id.as_deref(), ctx.is_admin, plugin.name)
+    {
+        Ok(details) => return details,
+        Err(pending) => pending,
+    };
+    match read_label_details(state, ctx, plugin).await {
+        Some(details) => {
+            let details = Arc::new(details);
+            state.plugin_labels.keep(pending, details.clone());
+            details
+        }
+        None => Arc::new(plugin.default_label_details()),
     }
 }
 
 async fn list(state: &ApiState, ctx: &RequestContext) -> Value {
     let mut items = Vec::new();
     for p in state.plugins.plugins() {
-        let details = label_details(state, ctx, p).await;
+        let details = shown_label_details(state, ctx, p).await;
         items.extend(p.to_json_with(None, &details));
     }
     json!({"plugins": items})
@@ -83,7 +116,7 @@ async fn list(state: &ApiState, ctx: &RequestContext) -> Value {
 /// `check_exists(api.get_plugin, plugin_name=..., version=...)` then the wrapped plugin.
 async fn plugin(state: &ApiState, ctx: &RequestContext, name: &str, version: Option<&str>) -> Result<Value, ApiError> {
     let found = match state.plugins.get(name) {
-        Some(p) => p.to_json_with(version, &label_details(state, ctx, p).await),
+        Some(p) => p.to_json_with(version, &*shown_label_details(state, ctx, p).await),
         None => None,
     };
     match (found, version) {
@@ -220,7 +253,10 @@ async fn store_labels(state: &ApiState, ctx: &RequestContext, name: &str, data: 
             current.remove("version_labels");
         }
     }
-    state.conductor.plugin_update(ctx, name, current).await?;
+    let updated = state.conductor.plugin_update(ctx, name, current).await;
+    // Forgotten even when the write failed: it may have landed.
+    state.plugin_labels.forget(name);
+    updated?;
     render(plugin(state, ctx, name, None).await?)
 }
 

@@ -5,6 +5,7 @@
 //! `PATCH /plugins/{name}` ([`api`]). The metadata belongs in `shared/plugins` once that crate exists.
 
 pub mod api;
+pub mod cache;
 pub mod fake;
 
 use serde_json::{Map, Value, json};
