@@ -3,6 +3,9 @@
 use sahara_service::shutdown_signal;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: sahara_service::Allocator = sahara_service::Allocator {};
+
 #[tokio::main]
 async fn main() -> ExitCode {
     sahara_service::run("sahara-all", |conf| sahara_all::run(conf, shutdown_signal())).await

