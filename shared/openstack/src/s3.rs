@@ -7,7 +7,8 @@
 //! endpoint's own path (`<endpoint>/<bucket>/<key>`, the key percent-encoded except `/` and `~`), region
 //! `us-east-1`, headers `x-amz-date` and `x-amz-content-sha256` (the payload's SHA-256, also over HTTPS)
 //! signed with `host`, no redirects followed, TLS certificates not verified, and botocore's standard retry
-//! mode (3 attempts for connection errors, 429 and 5xx). Errors keep S3's code and message, phrased as
+//! mode (3 attempts for connection errors, 429, 500, 502-504 and throttling or transient error codes, with
+//! its jittered exponential waits and `x-amz-retry-after`). Errors keep S3's code and message, phrased as
 //! botocore's `ClientError` (`An error occurred (NoSuchKey) when calling the GetObject operation: ...`).
 //! The secret key never leaves [`Secret`]: it is only used to derive the signing key.
 
@@ -248,12 +249,12 @@ impl S3Client {
         loop {
             attempt += 1;
             let answer = self.send_once(&method, &url, &payload, content_type).await;
-            let retryable = match &answer {
-                Err(e) => matches!(e, OpenStackError::Transport { .. }),
-                Ok((status, _, _)) => [429, 500, 502, 503, 504].contains(&status.as_u16()),
+            let retry = match &answer {
+                Err(e) => matches!(e, OpenStackError::Transport { .. }).then_some(Retry::default()),
+                Ok((status, headers, body)) => Retry::of_answer(*status, headers, body),
             };
-            if retryable && attempt < attempts {
-                let wait = Duration::from_millis(500 << (attempt - 1).min(5)).min(Duration::from_secs(20));
+            if let Some(retry) = retry.filter(|_| attempt < attempts) {
+                let wait = retry.wait(attempt, random_fraction());
                 match &answer {
                     Err(e) => tracing::warn!(error = %e, attempt, "S3 request failed; retrying"),
                     Ok((status, _, _)) => tracing::warn!(status = status.as_u16(), attempt, "S3 answered; retrying"),
@@ -556,8 +557,132 @@ pub mod sigv4 {
     }
 }
 
+/// Error codes botocore's standard retry mode takes for throttling (`ThrottledRetryableChecker`).
+const THROTTLING_CODES: [&str; 14] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Error codes botocore's standard retry mode takes for transient (`TransientRetryableChecker`).
+const TRANSIENT_CODES: [&str; 3] = ["RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"];
+
+/// Why a failed attempt is tried again, which decides the wait before the next one.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Retry {
+    /// Throttled (429 or a throttling code): waits scale from 1 s instead of 50 ms.
+    throttled: bool,
+    /// The answer's `x-amz-retry-after` (milliseconds), if any.
+    retry_after: Option<Duration>,
+}
+
+impl Retry {
+    /// Whether botocore's standard mode retries this answer: 429, 500, 502, 503, 504, or a throttling or
+    /// transient error code.
+    fn of_answer(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Retry> {
+        if status.is_success() {
+            return None;
+        }
+        let (code, _) = error_of(body, status);
+        let throttled = status == StatusCode::TOO_MANY_REQUESTS || THROTTLING_CODES.contains(&code.as_str());
+        let retryable =
+            throttled || [500, 502, 503, 504].contains(&status.as_u16()) || TRANSIENT_CODES.contains(&code.as_str());
+        let retry_after = headers
+            .get("x-amz-retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_millis);
+        retryable.then_some(Retry { throttled, retry_after })
+    }
+
+    /// botocore's `ExponentialBackoff.delay_amount`: `fraction` (uniform in [0, 1)) of `2^(attempt - 1)` times
+    /// 1 s (throttled) or 50 ms, that product at most 20 s (`attempt` = the attempt that just failed, from 1);
+    /// raised to `x-amz-retry-after`, but by at most 5 s.
+    fn wait(self, attempt: u32, fraction: f64) -> Duration {
+        let scale = if self.throttled { 1.0 } else { 0.05 };
+        let ceiling = (scale * 2f64.powi(attempt.saturating_sub(1).min(30) as i32)).min(20.0);
+        let t = Duration::from_secs_f64(fraction.clamp(0.0, 1.0) * ceiling);
+        match self.retry_after {
+            Some(after) => t.max(after.min(t + Duration::from_secs(5))),
+            None => t,
+        }
+    }
+}
+
+/// A uniform random number in `[0, 1)` (Python's `random.random()`), from the same thread-local
+/// generator as the v4 ids.
+fn random_fraction() -> f64 {
+    (uuid::Uuid::new_v4().as_u128() >> 75) as f64 / (1u64 << 53) as f64
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn retries_wait_as_botocore_s_standard_mode() {
+        use super::{Duration, HeaderMap, Retry, StatusCode, random_fraction};
+        let plain = Retry::default();
+        assert_eq!(plain.wait(1, 0.5), Duration::from_millis(25));
+        assert_eq!(plain.wait(3, 0.5), Duration::from_millis(100));
+        assert_eq!(plain.wait(1, 0.0), Duration::ZERO);
+        let throttled = Retry {
+            throttled: true,
+            retry_after: None,
+        };
+        assert_eq!(throttled.wait(2, 0.5), Duration::from_secs(1));
+        assert_eq!(throttled.wait(9, 0.5), Duration::from_secs(10), "the ceiling is 20 s");
+        let after = |ms| Retry {
+            throttled: false,
+            retry_after: Some(Duration::from_millis(ms)),
+        };
+        assert_eq!(after(3000).wait(1, 0.5), Duration::from_secs(3));
+        assert_eq!(
+            after(60_000).wait(1, 0.0),
+            Duration::from_secs(5),
+            "raised by at most 5 s"
+        );
+        assert_eq!(after(1).wait(3, 0.5), Duration::from_millis(100), "never lowered");
+
+        let headers = |v: Option<&str>| {
+            let mut h = HeaderMap::new();
+            if let Some(v) = v {
+                h.insert("x-amz-retry-after", v.parse().unwrap());
+            }
+            h
+        };
+        let code = |c: &str| format!("<Error><Code>{c}</Code><Message>m</Message></Error>").into_bytes();
+        let of =
+            |status: u16, h: HeaderMap, body: &[u8]| Retry::of_answer(StatusCode::from_u16(status).unwrap(), &h, body);
+        assert_eq!(of(503, headers(None), b""), Some(plain));
+        assert_eq!(of(503, headers(None), &code("SlowDown")), Some(throttled));
+        assert_eq!(
+            of(429, headers(Some("1500")), b""),
+            Some(Retry {
+                throttled: true,
+                retry_after: Some(Duration::from_millis(1500)),
+            })
+        );
+        assert_eq!(of(400, headers(None), &code("RequestTimeout")), Some(plain));
+        assert_eq!(of(400, headers(None), &code("Throttling")), Some(throttled));
+        assert_eq!(of(404, headers(None), &code("NoSuchKey")), None);
+        assert_eq!(of(403, headers(None), b""), None);
+
+        let draws: Vec<f64> = (0..1000).map(|_| random_fraction()).collect();
+        assert!(draws.iter().all(|f| (0.0..1.0).contains(f)));
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!((0.4..0.6).contains(&mean), "not uniform: mean {mean}");
+    }
+
     use super::sigv4::{self, Request};
     use super::*;
 

@@ -139,16 +139,23 @@ async fn objects_round_trip_and_refusals_read_as_botocore_shows_them() {
 
 #[tokio::test]
 async fn connection_failures_are_retried_then_reported() {
-    // A port nothing listens on: botocore's standard mode tries 3 times, then the connection error is reported.
-    let port = {
-        let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A server that closes every connection unanswered: botocore's standard mode tries `max_attempts` times
+    // (waiting a random share of 50 ms, then of 100 ms), then the connection error is reported.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(conn);
+        }
+    });
     let c = S3Client::with_options(
         &format!("http://127.0.0.1:{port}"),
         S3Credentials::new("AK", "SK"),
         S3Options {
-            max_attempts: 2,
+            max_attempts: 3,
             ..S3Options::default()
         },
     )
@@ -156,5 +163,7 @@ async fn connection_failures_are_retried_then_reported() {
     let began = Instant::now();
     let e = c.head_object("b", "k").await.unwrap_err();
     assert!(matches!(e, OpenStackError::Transport { .. }), "{e:?}");
-    assert!(began.elapsed() >= Duration::from_millis(500), "one retry after 0.5 s");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3, "three attempts");
+    assert!(began.elapsed() < Duration::from_secs(5), "waits of at most 50 + 100 ms");
+    server.abort();
 }
