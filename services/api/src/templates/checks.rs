@@ -343,20 +343,27 @@ async fn ct_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
 }
 
 /// `check_node_group_template_create(data)`.
+///
+/// The unique-name lookup (the database) and the other checks (the cloud: flavor, image, shares) are read-only, so
+/// they run side by side; the answer is still Sahara's first failure: the name's, else the others' in order.
 pub async fn node_group_template_create(call: &Call<'_>, data: &Obj) -> Result<(), ApiError> {
-    ngt_unique_name(call, &required_str(data, "name")?).await?;
-    let plugin = plugin_exists(call, &required_str(data, "plugin_name")?)?;
-    let version = create_version(data)?;
-    plugin_supports_version(plugin, &version)?;
-    let confs = plugin_configs(plugin, &version);
-    node_group_basic_fields(call, plugin, data, &confs).await?;
-    if truthy(data.get("image_id")) {
-        image(call, plugin, &version, &data["image_id"]).await?;
-    }
-    if truthy(data.get("shares")) {
-        shares(call, &data["shares"]).await?;
-    }
-    Ok(())
+    let name = required_str(data, "name")?;
+    let others = async {
+        let plugin = plugin_exists(call, &required_str(data, "plugin_name")?)?;
+        let version = create_version(data)?;
+        plugin_supports_version(plugin, &version)?;
+        let confs = plugin_configs(plugin, &version);
+        node_group_basic_fields(call, plugin, data, &confs).await?;
+        if truthy(data.get("image_id")) {
+            image(call, plugin, &version, &data["image_id"]).await?;
+        }
+        if truthy(data.get("shares")) {
+            shares(call, &data["shares"]).await?;
+        }
+        Ok::<(), ApiError>(())
+    };
+    let (unique, others) = tokio::join!(ngt_unique_name(call, &name), others);
+    unique.and(others)
 }
 
 /// The plugin and version an update is checked against: the request's (`You must specify a <key> value for your
