@@ -10,48 +10,19 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use sahara_api::router;
-use sahara_rpc::{Endpoint, RpcServer, Target};
+use sahara_rpc::RpcServer;
 use serde_json::{Map, Value, json};
-use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const IMAGE: &str = "11111111-2222-3333-4444-555555555555";
 const NET: &str = "66666666-7777-8888-9999-000000000000";
 
-type Casts = Arc<Mutex<Vec<(String, Map<String, Value>)>>>;
+use common::Casts;
 
-/// An engine on `sahara-ops` recording every cast and answering `heat.3.0`.
+/// The stand-in engine of these tests.
 async fn engine(transport: &sahara_rpc::Transport) -> (RpcServer, Casts) {
-    let casts: Casts = Arc::default();
-    let mut ep = Endpoint::new();
-    for name in [
-        "provision_cluster",
-        "provision_scaled_cluster",
-        "terminate_cluster",
-        "update_keypair",
-        "handle_verification",
-    ] {
-        let casts = casts.clone();
-        ep = ep.raw_method(name, move |_ctx, args| {
-            let casts = casts.clone();
-            async move {
-                casts.lock().unwrap().push((name.to_string(), args));
-                Ok(Value::Null)
-            }
-        });
-    }
-    ep = ep.raw_method("get_engine_type_and_version", |_ctx, _args| async {
-        Ok(json!("heat.3.0"))
-    });
-    let server = RpcServer::start(
-        transport,
-        Target::topic("sahara-ops").with_server("test-engine"),
-        vec![ep],
-    )
-    .await
-    .unwrap();
-    (server, casts)
+    common::stand_in_engine(transport, "test-engine").await
 }
 
 /// Waits (with a deadline) until `n` casts arrived; returns them.

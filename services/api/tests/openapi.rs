@@ -16,7 +16,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use sahara_api::openapi::{self, OPERATIONS};
 use sahara_api::{ApiState, router};
-use sahara_rpc::{Endpoint, RequestContext, RpcServer, Target};
+use sahara_rpc::RequestContext;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use tower::ServiceExt;
@@ -294,34 +294,6 @@ fn obj(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()
 }
 
-/// An engine on `sahara-ops` that accepts every cast and answers `get_engine_type_and_version`.
-async fn engine(transport: &sahara_rpc::Transport) -> RpcServer {
-    let mut ep = Endpoint::new();
-    for name in [
-        "provision_cluster",
-        "provision_scaled_cluster",
-        "terminate_cluster",
-        "update_keypair",
-        "handle_verification",
-        "run_edp_job",
-        "cancel_job_execution",
-        "job_execution_suspend",
-        "delete_job_execution",
-    ] {
-        ep = ep.raw_method(name, |_ctx, _args| async { Ok(Value::Null) });
-    }
-    ep = ep.raw_method("get_engine_type_and_version", |_ctx, _args| async {
-        Ok(json!("heat.3.0"))
-    });
-    RpcServer::start(
-        transport,
-        Target::topic("sahara-ops").with_server("openapi-engine"),
-        vec![ep],
-    )
-    .await
-    .unwrap()
-}
-
 /// A bucket that answers every object with the same bytes (what the S3 job binary's data reads).
 async fn s3_stand_in() -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -339,7 +311,7 @@ async fn s3_stand_in() -> (String, tokio::task::JoinHandle<()>) {
 #[tokio::test]
 async fn every_v2_answer_conforms_to_the_document_and_hides_its_secrets() {
     let h = common::with_conductor(&common::conf("")).await;
-    let engine = engine(&h.transport).await;
+    let (engine, _casts) = common::stand_in_engine(&h.transport, "openapi-engine").await;
     let (s3_endpoint, s3) = s3_stand_in().await;
     let ctx = RequestContext::for_user("u1", PROJECT);
     let conductor = h.state.conductor.clone();

@@ -10,8 +10,9 @@ pub mod replay;
 use sahara_api::ApiState;
 use sahara_config::ConfigOpts;
 use sahara_model::conductor::ConductorClient;
-use sahara_rpc::{RpcServer, Transport, TransportOptions};
-use std::sync::Arc;
+use sahara_rpc::{Endpoint, RpcServer, Target, Transport, TransportOptions};
+use serde_json::{Map, Value, json};
+use std::sync::{Arc, Mutex};
 
 /// The configuration: `[DEFAULT] auth_strategy = noauth`, `plugins = fake`, then `ini`.
 pub fn conf(ini: &str) -> ConfigOpts {
@@ -84,4 +85,41 @@ pub async fn with_conductor(conf: &ConfigOpts) -> Harness {
         server,
         transport,
     }
+}
+
+/// The casts a stand-in engine received: method and arguments, in order.
+pub type Casts = Arc<Mutex<Vec<(String, Map<String, Value>)>>>;
+
+/// An engine on `sahara-ops` (server `server`) recording every cast of Sahara's engine API and answering
+/// `get_engine_type_and_version` with `heat.3.0`.
+pub async fn stand_in_engine(transport: &Transport, server: &str) -> (RpcServer, Casts) {
+    let casts: Casts = Arc::default();
+    let mut ep = Endpoint::new();
+    for name in [
+        "provision_cluster",
+        "provision_scaled_cluster",
+        "terminate_cluster",
+        "update_keypair",
+        "handle_verification",
+        "run_edp_job",
+        "cancel_job_execution",
+        "job_execution_suspend",
+        "delete_job_execution",
+    ] {
+        let casts = casts.clone();
+        ep = ep.raw_method(name, move |_ctx, args| {
+            let casts = casts.clone();
+            async move {
+                casts.lock().unwrap().push((name.to_string(), args));
+                Ok(Value::Null)
+            }
+        });
+    }
+    ep = ep.raw_method("get_engine_type_and_version", |_ctx, _args| async {
+        Ok(json!("heat.3.0"))
+    });
+    let server = RpcServer::start(transport, Target::topic("sahara-ops").with_server(server), vec![ep])
+        .await
+        .unwrap();
+    (server, casts)
 }
