@@ -45,6 +45,19 @@ impl DbConnection {
     }
 }
 
+/// Whether a MySQL `sql_mode` (as `@@SESSION.sql_mode` reads) is strict: `STRICT_TRANS_TABLES` or
+/// `STRICT_ALL_TABLES` (which `TRADITIONAL` includes), so that an insert of a value too long, out of range or
+/// in the wrong character set fails instead of storing a changed value. (Even then text too long only by
+/// trailing spaces loses the spaces.)
+pub fn sql_mode_is_strict(mode: &str) -> bool {
+    mode.split(',').any(|m| {
+        let m = m.trim();
+        ["TRADITIONAL", "STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"]
+            .iter()
+            .any(|strict| m.eq_ignore_ascii_case(strict))
+    })
+}
+
 /// Per-connection session settings (oslo.db's connect-time statements).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionOptions {
@@ -417,6 +430,18 @@ mod tests {
 
     fn settings(ini: &str) -> Result<DbSettings, DbError> {
         DbSettings::from_conf(&ConfigOpts::from_ini_str(ini).unwrap())
+    }
+
+    #[test]
+    fn strict_sql_modes() {
+        assert!(sql_mode_is_strict("TRADITIONAL"));
+        assert!(sql_mode_is_strict("ANSI_QUOTES,strict_trans_tables"));
+        assert!(sql_mode_is_strict(
+            "STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO"
+        ));
+        assert!(!sql_mode_is_strict("ANSI_QUOTES,NO_ENGINE_SUBSTITUTION"));
+        assert!(!sql_mode_is_strict("NOT_STRICT_TRANS_TABLES"));
+        assert!(!sql_mode_is_strict(""));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use crate::error::{ConductorError, Result};
 use crate::ops::{Conductor, Obj};
 use crate::store::sql::py_type;
+use sahara_model::conductor::Answer;
 use sahara_rpc::RequestContext;
 use serde_json::{Value, json};
 
@@ -157,6 +158,19 @@ fn obj_or_null(o: Option<Obj>) -> Value {
 }
 
 impl Conductor {
+    /// [`Conductor::dispatch`] answered in the cheapest form for a caller in this process: the flat lists as the
+    /// JSON text of their page ([`Conductor::flat_list_text`]), everything else as its value.
+    pub async fn dispatch_answer(&self, ctx: &RequestContext, method: &str, args: Obj) -> Result<Answer> {
+        if crate::ops::is_flat_list(method) {
+            let a = Args(args);
+            return self
+                .flat_list_text(ctx, method, a.flag("regex_search")?, a.rest(&["regex_search"]))
+                .await
+                .map(Answer::Text);
+        }
+        self.dispatch(ctx, method, args).await.map(Answer::Value)
+    }
+
     /// Calls the conductor method `method` with keyword arguments `args`.
     pub async fn dispatch(&self, ctx: &RequestContext, method: &str, args: Obj) -> Result<Value> {
         let a = Args(args);

@@ -49,12 +49,24 @@ impl sahara_model::conductor::ConductorTransport for Conductor {
         method: &'a str,
         args: serde_json::Map<String, serde_json::Value>,
     ) -> sahara_model::conductor::CallFuture<'a> {
-        Box::pin(async move {
-            self.dispatch(ctx, method, args).await.map_err(|e| match e {
-                ConductorError::Sahara(s) => sahara_model::conductor::ConductorCallError::Sahara(s),
-                other => sahara_model::conductor::ConductorCallError::Failed(other.to_string()),
-            })
-        })
+        Box::pin(async move { self.dispatch(ctx, method, args).await.map_err(call_error) })
+    }
+
+    fn call_answer<'a>(
+        &'a self,
+        ctx: &'a sahara_rpc::RequestContext,
+        method: &'a str,
+        args: serde_json::Map<String, serde_json::Value>,
+    ) -> sahara_model::conductor::AnswerFuture<'a> {
+        Box::pin(async move { self.dispatch_answer(ctx, method, args).await.map_err(call_error) })
+    }
+}
+
+/// A conductor error as the in-process caller sees it.
+fn call_error(e: ConductorError) -> sahara_model::conductor::ConductorCallError {
+    match e {
+        ConductorError::Sahara(s) => sahara_model::conductor::ConductorCallError::Sahara(s),
+        other => sahara_model::conductor::ConductorCallError::Failed(other.to_string()),
     }
 }
 

@@ -781,3 +781,170 @@ fn sahara_error_codes_survive_the_remote_form() {
     );
     assert_eq!(kwargs["code"], "NOT_FOUND");
 }
+
+/// What the in-process client gets for a call (the flat lists as text) read as a value.
+async fn answered(
+    c: &sahara_conductor::Conductor,
+    ctx: &sahara_rpc::RequestContext,
+    method: &str,
+    args: Value,
+) -> Value {
+    c.dispatch_answer(ctx, method, obj(args))
+        .await
+        .unwrap()
+        .into_value()
+        .unwrap()
+}
+
+/// The flat lists written straight as text say what their values say, for odd values, every kind of column,
+/// JSON columns holding text that is not JSON, pages and filters; a create answers the row a read finds.
+async fn text_answers_match_values(h: Harness) {
+    let c = &h.conductor;
+    let a = ctx("p");
+    let odd = "quote \" backslash \\ tab \t newline \n h\u{e9} \u{1} </script>";
+    let mut created = Vec::new();
+    for (i, name) in ["n0", "n1", "n2", "n3"].iter().enumerate() {
+        let mut v = ngt(name);
+        v.insert("description".into(), json!(format!("{odd} {i}")));
+        v.insert(
+            "node_configs".into(),
+            json!({"HDFS": {"f": 1.5, "big": 9007199254740993i64, "neg": -3, "s": odd, "nested": [null, true, {}]}}),
+        );
+        v.insert("volumes_per_node".into(), json!(i));
+        v.insert("is_proxy_gateway".into(), json!(i % 2 == 0));
+        v.insert(
+            "security_groups".into(),
+            if i == 0 { Value::Null } else { json!(["default", odd]) },
+        );
+        created.push(c.node_group_template_create(&a, v).await.unwrap());
+    }
+    let mut trailing = ngt("trailing");
+    trailing.insert("description".into(), json!("ends in spaces  "));
+    created.push(c.node_group_template_create(&a, trailing).await.unwrap());
+    for row in &created {
+        let id = row["id"].as_str().unwrap();
+        let read = c.node_group_template_get(&a, id).await.unwrap().unwrap();
+        assert_eq!(&read, row, "a create answers what a read finds");
+    }
+    // A JSON column holding text that is not JSON (written by hand) reads as that text.
+    let broken = created[1]["id"].as_str().unwrap().to_string();
+    c.store()
+        .run("corrupt", move |conn, _, _| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!(
+                "UPDATE node_group_templates SET node_configs = '{{not json' WHERE id = '{broken}'"
+            ))
+            .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    let ds = c
+        .data_source_create(
+            &a,
+            obj(
+                json!({"name": "in", "type": "swift", "url": "swift://c/in", "description": odd,
+                       "credentials": {"user": "u", "password": "pw"}, "is_public": true}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        c.data_source_get(&a, ds["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+        ds
+    );
+    let jb = c
+        .job_binary_create(
+            &a,
+            obj(json!({"name": "lib.jar", "url": "swift://c/lib.jar", "extra": {"user": "u", "password": "p"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        c.job_binary_get(&a, jb["id"].as_str().unwrap()).await.unwrap().unwrap(),
+        jb
+    );
+    let data = sahara_conductor::store::sql::encode_base64(b"echo hi");
+    let jbi = c
+        .job_binary_internal_create(&a, obj(json!({"name": "s.sh", "data": data})))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.job_binary_internal_get(&a, jbi["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+        jbi
+    );
+
+    let second = created[2]["id"].as_str().unwrap();
+    for method in [
+        "node_group_template_get_all",
+        "data_source_get_all",
+        "job_binary_get_all",
+        "job_binary_internal_get_all",
+    ] {
+        for args in [
+            json!({}),
+            json!({"regex_search": true, "name": "n"}),
+            json!({"sort_by": "-name"}),
+            json!({"sort_by": "name", "limit": 2}),
+            json!({"sort_by": "name", "limit": 2, "marker": second}),
+            json!({"name": "nothing"}),
+        ] {
+            for who in [&a, &ctx("other"), &admin()] {
+                let text = answered(c, who, method, args.clone()).await;
+                let value = c.dispatch(who, method, obj(args.clone())).await.unwrap();
+                assert_eq!(text, value, "{method} {args}");
+            }
+        }
+        let e = c
+            .dispatch_answer(&a, method, obj(json!({"no_such_column": 1})))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ConductorError::InvalidArguments(_)), "{e:?}");
+    }
+    let page = answered(c, &a, "node_group_template_get_all", json!({"sort_by": "name"})).await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    assert_eq!(items[1]["node_configs"], "{not json");
+    assert_eq!(items[0]["description"], format!("{odd} 0"));
+    assert_eq!(items[0]["node_configs"]["HDFS"]["big"], 9007199254740993i64);
+    // Other methods answer their values.
+    let id = created[0]["id"].as_str().unwrap();
+    assert_eq!(
+        answered(c, &a, "node_group_template_get", json!({"node_group_template": id})).await,
+        Value::Object(created[0].clone())
+    );
+}
+on_both!(text_answers_match_values);
+
+/// On a server in a `sql_mode` that is not strict (so it may change what it stores), creates read their rows
+/// back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_read_back_unless_the_mode_is_strict() {
+    async fn strict(h: &Harness) -> Result<bool, ConductorError> {
+        let flag = h.conductor.store().stores_as_bound();
+        h.conductor.store().read("sql_mode", move |c, _, _| flag.check(c)).await
+    }
+    let h = common::mysql_session(&sahara_schema::SessionOptions {
+        mysql_sql_mode: Some("NO_ENGINE_SUBSTITUTION".into()),
+        ..Default::default()
+    });
+    assert!(!strict(&h).await.unwrap());
+    assert!(strict(&common::mysql()).await.unwrap());
+    assert!(strict(&common::sqlite()).await.unwrap());
+    let a = ctx("p");
+    let t = h.conductor.node_group_template_create(&a, ngt("t")).await.unwrap();
+    let read = h
+        .conductor
+        .node_group_template_get(&a, t["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t, read);
+}

@@ -326,18 +326,27 @@ async fn mariadb_killed_and_restarted_under_load_loses_no_acknowledged_write() {
 
 /// A TCP relay to MariaDB that, when armed, forwards a `COMMIT` to the server and cuts the
 /// connection as soon as the server answers, before the client hears the answer: the
-/// transaction is committed but the conductor sees a lost connection.
+/// transaction is committed but the conductor sees a lost connection. Armed for writes
+/// instead, it does the same to the first statement the server answers as having changed
+/// rows (an insert on its own, which commits by itself).
 mod commit_cutter {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
 
+    /// What is armed: commits and lone writes still to cut, and how many were cut.
+    #[derive(Default)]
+    struct Counters {
+        commits: AtomicU32,
+        writes: AtomicU32,
+        cut: AtomicU32,
+    }
+
     /// The relay.
     pub struct CommitCutter {
         pub port: u16,
-        armed: Arc<AtomicU32>,
-        cut: Arc<AtomicU32>,
+        counters: Arc<Counters>,
         task: tokio::task::JoinHandle<()>,
     }
 
@@ -345,24 +354,29 @@ mod commit_cutter {
         pub async fn start(upstream: String) -> CommitCutter {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let port = listener.local_addr().unwrap().port();
-            let (armed, cut) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-            let (a, c) = (armed.clone(), cut.clone());
+            let counters = Arc::new(Counters::default());
+            let c = counters.clone();
             let task = tokio::spawn(async move {
                 while let Ok((client, _)) = listener.accept().await {
-                    tokio::spawn(relay(client, upstream.clone(), a.clone(), c.clone()));
+                    tokio::spawn(relay(client, upstream.clone(), c.clone()));
                 }
             });
-            CommitCutter { port, armed, cut, task }
+            CommitCutter { port, counters, task }
         }
 
         /// Cuts the next `n` commits.
         pub fn arm(&self, n: u32) {
-            self.armed.store(n, Ordering::SeqCst);
+            self.counters.commits.store(n, Ordering::SeqCst);
         }
 
-        /// How many commits were cut so far.
+        /// Cuts the answers to the next `n` statements that change rows outside a transaction.
+        pub fn arm_writes(&self, n: u32) {
+            self.counters.writes.store(n, Ordering::SeqCst);
+        }
+
+        /// How many commits and writes were cut so far.
         pub fn cut(&self) -> u32 {
-            self.cut.load(Ordering::SeqCst)
+            self.counters.cut.load(Ordering::SeqCst)
         }
     }
 
@@ -378,15 +392,22 @@ mod commit_cutter {
             .is_ok()
     }
 
-    async fn relay(client: TcpStream, upstream: String, armed: Arc<AtomicU32>, cut: Arc<AtomicU32>) {
+    /// Whether a server answer starts with an OK packet saying rows changed (header 0, affected rows > 0).
+    fn changed_rows(answer: &[u8]) -> bool {
+        answer.len() > 5 && answer[4] == 0x00 && answer[5] != 0x00
+    }
+
+    async fn relay(client: TcpStream, upstream: String, counters: Arc<Counters>) {
         let Ok(server) = TcpStream::connect(&upstream).await else {
             return;
         };
         let _ = (client.set_nodelay(true), server.set_nodelay(true));
         let (mut cr, mut cw) = client.into_split();
         let (mut sr, mut sw) = server.into_split();
+        // Cut the server's next answer; or cut it if it says rows changed.
         let cutting = Arc::new(AtomicBool::new(false));
-        let cutting2 = cutting.clone();
+        let watching = Arc::new(AtomicBool::new(false));
+        let (cutting2, watching2, counters2) = (cutting.clone(), watching.clone(), counters.clone());
         let to_server = async move {
             let (mut buf, mut chunk) = (Vec::new(), vec![0u8; 65536]);
             loop {
@@ -403,10 +424,14 @@ mod commit_cutter {
                     }
                     let packet: Vec<u8> = buf.drain(..4 + len).collect();
                     let payload = &packet[4..];
+                    // COM_QUERY (3) and COM_STMT_EXECUTE (0x17) run statements.
                     let is_commit = payload.first() == Some(&0x03) && payload[1..].eq_ignore_ascii_case(b"COMMIT");
-                    if is_commit && take_one(&armed) {
+                    let runs = matches!(payload.first(), Some(0x03 | 0x17));
+                    if is_commit && take_one(&counters2.commits) {
                         cutting2.store(true, Ordering::SeqCst);
-                        cut.fetch_add(1, Ordering::SeqCst);
+                        counters2.cut.fetch_add(1, Ordering::SeqCst);
+                    } else if runs && !is_commit && counters2.writes.load(Ordering::SeqCst) > 0 {
+                        watching2.store(true, Ordering::SeqCst);
                     }
                     if sw.write_all(&packet).await.is_err() {
                         return;
@@ -424,6 +449,10 @@ mod commit_cutter {
                 if cutting.load(Ordering::SeqCst) {
                     return; // the server answered the COMMIT: hang up instead of passing it on
                 }
+                if watching.swap(false, Ordering::SeqCst) && changed_rows(&chunk[..n]) && take_one(&counters.writes) {
+                    counters.cut.fetch_add(1, Ordering::SeqCst);
+                    return; // the server stored the row: hang up instead of saying so
+                }
                 if cw.write_all(&chunk[..n]).await.is_err() {
                     return;
                 }
@@ -436,7 +465,7 @@ mod commit_cutter {
     }
 }
 
-/// Every kind of create, with its first COMMIT cut after the server committed it: the
+/// Every kind of create, with its first COMMIT (or its lone insert) cut after the server committed it: the
 /// conductor retries (the outcome of a lost commit is unknown), recognises its own write
 /// and answers with it; the database holds exactly one copy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -457,13 +486,20 @@ async fn connection_lost_after_commit_is_retried_without_duplicates() {
     let me = ctx("cut");
     let mut conn = check_conn(&direct);
 
-    // Runs `create` with its first commit cut; then `table.col = marker` must match one row.
+    // Runs `create` with its first commit (or with `write:`, its first lone write) cut; then
+    // `table.col = marker` must match one row.
     macro_rules! cut_once {
+        (write: $what:expr, $table:expr, $col:expr, $marker:expr, $create:expr) => {{
+            cut_once!(@ arm_writes, $what, $table, $col, $marker, $create)
+        }};
         ($what:expr, $table:expr, $col:expr, $marker:expr, $create:expr) => {{
+            cut_once!(@ arm, $what, $table, $col, $marker, $create)
+        }};
+        (@ $arm:ident, $what:expr, $table:expr, $col:expr, $marker:expr, $create:expr) => {{
             let before = cutter.cut();
-            cutter.arm(1);
+            cutter.$arm(1);
             let out = $create.await;
-            cutter.arm(0);
+            cutter.$arm(0);
             assert_eq!(cutter.cut(), before + 1, "{}: the commit was cut", $what);
             let out = out.unwrap_or_else(|e| panic!("{} after a lost commit: {e:?}", $what));
             assert_eq!(
@@ -477,7 +513,7 @@ async fn connection_lost_after_commit_is_retried_without_duplicates() {
     }
 
     let t = cut_once!(
-        "node_group_template_create",
+        write: "node_group_template_create",
         "node_group_templates",
         "name",
         "ngt",
@@ -576,21 +612,21 @@ async fn connection_lost_after_commit_is_retried_without_duplicates() {
         )
     );
     cut_once!(
-        "data_source_create",
+        write: "data_source_create",
         "data_sources",
         "name",
         "ds",
         c.data_source_create(&me, obj(json!({"name": "ds", "type": "swift", "url": "swift://c/o"})))
     );
     let jbi = cut_once!(
-        "job_binary_internal_create",
+        write: "job_binary_internal_create",
         "job_binary_internal",
         "name",
         "jbi",
         c.job_binary_internal_create(&me, obj(json!({"name": "jbi", "data": "aGVsbG8="})))
     );
     let jb = cut_once!(
-        "job_binary_create",
+        write: "job_binary_create",
         "job_binaries",
         "name",
         "main.pig",

@@ -47,6 +47,8 @@ pub enum Answer {
     Value(Value),
     /// The reply carrying the result (`None`: the method returned `None`).
     Reply(Option<sahara_rpc::message::ReplyText>),
+    /// The result as JSON text (an in-process conductor writes its lists' pages this way).
+    Text(String),
 }
 
 impl Answer {
@@ -56,6 +58,7 @@ impl Answer {
             Answer::Value(v) => decode(v),
             Answer::Reply(Some(reply)) => reply.result().map_err(unexpected),
             Answer::Reply(None) => decode(Value::Null),
+            Answer::Text(text) => serde_json::from_str(&text).map_err(unexpected),
         }
     }
 
@@ -183,9 +186,15 @@ fn decode<T: DeserializeOwned>(v: Value) -> Result<T, ConductorCallError> {
 fn decode_page<T: DeserializeOwned>(answer: Answer) -> Result<Page<T>, ConductorCallError> {
     let v = match answer {
         Answer::Value(v) => v,
-        Answer::Reply(reply) => match answer_page(reply)? {
-            Ok(page) => return Ok(page),
-            Err(v) => v,
+        Answer::Reply(None) => Value::Null,
+        // Straight into the caller's type; anything that does not fit is read as a value, for the same error.
+        Answer::Reply(Some(reply)) => match reply.result::<WirePage<T>>() {
+            Ok(page) => return Ok(page.into()),
+            Err(_) => reply.result().map_err(unexpected)?,
+        },
+        Answer::Text(text) => match serde_json::from_str::<WirePage<T>>(&text) {
+            Ok(page) => return Ok(page.into()),
+            Err(_) => serde_json::from_str(&text).map_err(unexpected)?,
         },
     };
     let mut v = match v {
@@ -201,39 +210,30 @@ fn decode_page<T: DeserializeOwned>(answer: Answer) -> Result<Page<T>, Conductor
     })
 }
 
-/// A page read straight from a reply; `Err(value)` when the result is not an object (then it
-/// is read as a value, for the same error).
-fn answer_page<T: DeserializeOwned>(
-    reply: Option<sahara_rpc::message::ReplyText>,
-) -> Result<Result<Page<T>, Value>, ConductorCallError> {
-    #[derive(serde::Deserialize)]
-    #[serde(bound = "T: DeserializeOwned")]
-    struct WirePage<T> {
-        #[serde(default = "Vec::new")]
-        items: Vec<T>,
-        #[serde(default)]
-        prev: Value,
-        #[serde(default)]
-        next: Value,
-    }
-    let Some(reply) = reply else {
-        return Ok(Err(Value::Null));
-    };
-    let result: Value = match reply.result::<WirePage<T>>() {
-        Ok(p) => {
-            let marker = |v: Value| match v {
-                Value::String(s) => Some(s),
-                _ => None,
-            };
-            return Ok(Ok(Page {
-                items: p.items,
-                prev: marker(p.prev),
-                next: marker(p.next),
-            }));
+/// A page read straight from text into the caller's type.
+#[derive(serde::Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct WirePage<T> {
+    #[serde(default = "Vec::new")]
+    items: Vec<T>,
+    #[serde(default)]
+    prev: Value,
+    #[serde(default)]
+    next: Value,
+}
+
+impl<T> From<WirePage<T>> for Page<T> {
+    fn from(p: WirePage<T>) -> Page<T> {
+        let marker = |v: Value| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        };
+        Page {
+            items: p.items,
+            prev: marker(p.prev),
+            next: marker(p.next),
         }
-        Err(_) => reply.result().map_err(unexpected)?,
-    };
-    Ok(Err(result))
+    }
 }
 
 /// Keyword arguments of a list call: filters plus `regex_search`.

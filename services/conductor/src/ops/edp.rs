@@ -80,7 +80,8 @@ fn binary_referenced(c: &mut DbConnection, binary_id: &str, job_id: Option<&str>
     Ok(false)
 }
 
-/// Sahara's simple create: defaults, tenant, insert, read back.
+/// Sahara's simple create: defaults, tenant, insert; the row answered from its values, or read back when the
+/// database may have changed them (see [`query::insert_returning`]).
 async fn simple_create(
     me: &Conductor,
     ctx: &RequestContext,
@@ -91,11 +92,14 @@ async fn simple_create(
 ) -> Result<Obj> {
     let (scope, tenant) = (scope(ctx), tenant(ctx));
     let id = uuid::Uuid::new_v4().to_string();
+    let exact = me.store.stores_as_bound();
     me.store
-        .run(op, move |c, _, attempt| {
+        .write_one(op, move |c, _, attempt| {
             let v = defaults::edp_create_values(kind, &values, tenant.as_deref());
-            match query::insert_with_id(c, table, &id, &v) {
-                Ok(()) => {}
+            let as_bound = exact.check(c)?;
+            match query::insert_returning(c, table, &id, &v, as_bound) {
+                Ok(Some(row)) => return Ok(row),
+                Ok(None) => {}
                 Err(e) if already_written(&e, attempt) => {}
                 Err(e) => return Err(map_write_error(e, kind)),
             }
@@ -135,19 +139,6 @@ fn guarded_delete(
     Ok(row)
 }
 
-/// A list with Sahara's usual arguments over a flat table.
-async fn simple_list(
-    me: &Conductor,
-    ctx: &RequestContext,
-    op: &'static str,
-    kind: ResourceKind,
-    table: &'static Table,
-    regex_search: bool,
-    kwargs: Obj,
-) -> Result<Value> {
-    super::flat_list(me, ctx, op, kind, table, regex_search, kwargs).await
-}
-
 impl Conductor {
     // --- data sources ---
 
@@ -163,16 +154,7 @@ impl Conductor {
 
     /// `data_source_get_all(regex_search, **kwargs)`.
     pub async fn data_source_get_all(&self, ctx: &RequestContext, regex_search: bool, kwargs: Obj) -> Result<Value> {
-        simple_list(
-            self,
-            ctx,
-            "data_source_get_all",
-            ResourceKind::DataSource,
-            &DATA_SOURCES,
-            regex_search,
-            kwargs,
-        )
-        .await
+        self.flat_list(ctx, "data_source_get_all", regex_search, kwargs).await
     }
 
     /// `data_source_count(**kwargs)`: lists mean `IN`, strings with `%` mean `LIKE`.
@@ -398,16 +380,7 @@ impl Conductor {
 
     /// `job_binary_get_all(regex_search, **kwargs)`.
     pub async fn job_binary_get_all(&self, ctx: &RequestContext, regex_search: bool, kwargs: Obj) -> Result<Value> {
-        simple_list(
-            self,
-            ctx,
-            "job_binary_get_all",
-            ResourceKind::JobBinary,
-            &JOB_BINARIES,
-            regex_search,
-            kwargs,
-        )
-        .await
+        self.flat_list(ctx, "job_binary_get_all", regex_search, kwargs).await
     }
 
     /// `job_binary_create(values)`.
@@ -503,16 +476,8 @@ impl Conductor {
         regex_search: bool,
         kwargs: Obj,
     ) -> Result<Value> {
-        simple_list(
-            self,
-            ctx,
-            "job_binary_internal_get_all",
-            ResourceKind::JobBinaryInternal,
-            &JOB_BINARY_INTERNAL,
-            regex_search,
-            kwargs,
-        )
-        .await
+        self.flat_list(ctx, "job_binary_internal_get_all", regex_search, kwargs)
+            .await
     }
 
     /// `job_binary_internal_create(values)`: `data` (base64 in JSON) must fit

@@ -180,26 +180,87 @@ pub(crate) fn paged(kwargs: &Obj) -> bool {
         .any(|k| !matches!(kwargs.get(*k), None | Some(Value::Null)))
 }
 
-/// `*_get_all` of a table without children: one statement ([`Store::read`]) unless paged.
-pub(crate) async fn flat_list(
-    me: &Conductor,
-    ctx: &RequestContext,
-    op: &'static str,
-    kind: ResourceKind,
-    table: &'static Table,
-    regex_search: bool,
-    kwargs: Obj,
-) -> Result<Value> {
-    let scope = scope(ctx);
-    let transaction = paged(&kwargs);
-    let list = move |c: &mut DbConnection, backend, _| {
-        let req = list_request(&kwargs, regex_search, kind.regex_filter_columns(), backend)?;
-        Ok(page_value(query::list(c, table, &scope, &req)?))
-    };
-    if transaction {
-        me.store.run(op, list).await
-    } else {
-        me.store.read(op, list).await
+/// The `*_get_all` methods over a table without children, with their resource and table.
+static FLAT_LISTS: &[(&str, ResourceKind, &Table)] = &[
+    (
+        "node_group_template_get_all",
+        ResourceKind::NodeGroupTemplate,
+        &crate::store::tables::NODE_GROUP_TEMPLATES,
+    ),
+    (
+        "data_source_get_all",
+        ResourceKind::DataSource,
+        &crate::store::tables::DATA_SOURCES,
+    ),
+    (
+        "job_binary_get_all",
+        ResourceKind::JobBinary,
+        &crate::store::tables::JOB_BINARIES,
+    ),
+    (
+        "job_binary_internal_get_all",
+        ResourceKind::JobBinaryInternal,
+        &crate::store::tables::JOB_BINARY_INTERNAL,
+    ),
+];
+
+/// Whether `method` is one of the lists over a table without children (`node_group_template_get_all`,
+/// `data_source_get_all`, `job_binary_get_all`, `job_binary_internal_get_all`).
+pub fn is_flat_list(method: &str) -> bool {
+    FLAT_LISTS.iter().any(|(m, _, _)| *m == method)
+}
+
+impl Conductor {
+    /// A list over a table without children ([`is_flat_list`]): one statement ([`Store::read`]) unless paged.
+    pub(crate) async fn flat_list(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        regex_search: bool,
+        kwargs: Obj,
+    ) -> Result<Value> {
+        let page = |c: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest| {
+            Ok(page_value(query::list(c, table, scope, req)?))
+        };
+        self.flat_list_as(ctx, method, regex_search, kwargs, page).await
+    }
+
+    /// [`Conductor::flat_list`] answered as the JSON text its value serialises to, written straight from the
+    /// rows.
+    pub async fn flat_list_text(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        regex_search: bool,
+        kwargs: Obj,
+    ) -> Result<String> {
+        self.flat_list_as(ctx, method, regex_search, kwargs, query::list_json)
+            .await
+    }
+
+    /// A flat list with the page read by `read`.
+    async fn flat_list_as<T: Send + 'static>(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        regex_search: bool,
+        kwargs: Obj,
+        read: fn(&mut DbConnection, &Table, &Scope, &ListRequest) -> Result<T>,
+    ) -> Result<T> {
+        let Some(&(op, kind, table)) = FLAT_LISTS.iter().find(|(m, _, _)| *m == method) else {
+            return Err(ConductorError::InvalidArguments(format!("{method} is not a flat list")));
+        };
+        let scope = scope(ctx);
+        let transaction = paged(&kwargs);
+        let list = move |c: &mut DbConnection, backend, _| {
+            let req = list_request(&kwargs, regex_search, kind.regex_filter_columns(), backend)?;
+            read(c, table, &scope, &req)
+        };
+        if transaction {
+            self.store.run(op, list).await
+        } else {
+            self.store.read(op, list).await
+        }
     }
 }
 

@@ -225,27 +225,22 @@ impl Conductor {
         regex_search: bool,
         kwargs: Obj,
     ) -> Result<Value> {
-        super::flat_list(
-            self,
-            ctx,
-            "node_group_template_get_all",
-            ResourceKind::NodeGroupTemplate,
-            &NODE_GROUP_TEMPLATES,
-            regex_search,
-            kwargs,
-        )
-        .await
+        self.flat_list(ctx, "node_group_template_get_all", regex_search, kwargs)
+            .await
     }
 
     /// `node_group_template_create(values)`.
     pub async fn node_group_template_create(&self, ctx: &RequestContext, values: Obj) -> Result<Obj> {
         let (scope, tenant) = (scope(ctx), tenant(ctx));
         let id = uuid::Uuid::new_v4().to_string();
+        let exact = self.store.stores_as_bound();
         self.store
-            .run("node_group_template_create", move |c, _, attempt| {
+            .write_one("node_group_template_create", move |c, _, attempt| {
                 let v = defaults::node_group_template_create_values(&values, tenant.as_deref());
-                match query::insert_with_id(c, &NODE_GROUP_TEMPLATES, &id, &v) {
-                    Ok(()) => {}
+                let as_bound = exact.check(c)?;
+                match query::insert_returning(c, &NODE_GROUP_TEMPLATES, &id, &v, as_bound) {
+                    Ok(Some(row)) => return Ok(row),
+                    Ok(None) => {}
                     Err(e) if already_written(&e, attempt) => {}
                     Err(e) => {
                         return Err(map_write_error(e, ResourceKind::NodeGroupTemplate));

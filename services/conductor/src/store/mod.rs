@@ -1,5 +1,6 @@
 //! The conductor's database access: a connection pool, one transaction per conductor call
-//! run on a blocking thread, and oslo.db's retry of a whole call after a lost connection
+//! run on a blocking thread (a call issuing one statement needs none: [`Store::read`],
+//! [`Store::write_one`]), and oslo.db's retry of a whole call after a lost connection
 //! or a deadlock (`[database] db_max_retries`, `db_retry_interval`,
 //! `db_inc_retry_interval`, `db_max_retry_interval`). Row ids generated inside a call are
 //! the same in every attempt, so a retry recognises what an attempt whose commit lost its
@@ -64,6 +65,8 @@ pub struct Store {
     pool_options: PoolOptions,
     /// How to reach the database at startup (`None` for a store over a given pool).
     settings: Option<DbSettings>,
+    /// Whether the database stores exactly what an insert binds, once known.
+    stores_as_bound: StoresAsBound,
 }
 
 impl std::fmt::Debug for Store {
@@ -89,6 +92,7 @@ impl Store {
             .build_pool()
             .map_err(|e| ConductorError::Database(e.to_string()))?;
         Ok(Store {
+            stores_as_bound: StoresAsBound::default(),
             pool,
             backend: settings.url.backend(),
             retry: CallRetry::from_opts(opts),
@@ -100,6 +104,7 @@ impl Store {
     /// A store over an existing pool.
     pub fn new(pool: DbPool, backend: Backend, retry: CallRetry) -> Store {
         Store {
+            stores_as_bound: StoresAsBound::default(),
             pool,
             backend,
             retry,
@@ -125,6 +130,13 @@ impl Store {
     /// MySQL or SQLite.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether the database stores exactly the values an insert binds, or refuses the insert: then a created row
+    /// is answered from its values ([`query::insert_returning`]) instead of being read back. See
+    /// [`StoresAsBound`].
+    pub fn stores_as_bound(&self) -> StoresAsBound {
+        self.stores_as_bound.clone()
     }
 
     /// Brings an SQLite database to the newest schema: the embedded default migrates
@@ -169,7 +181,17 @@ impl Store {
         self.attempts(op, false, f).await
     }
 
-    /// [`Store::run`] (`transaction`) or [`Store::read`].
+    /// Runs `f`, which writes with one statement (and reads back only when it must), as [`Store::read`] does: an
+    /// insert on its own commits by itself, so it needs no `BEGIN`/`COMMIT` either.
+    pub async fn write_one<T, F>(&self, op: &'static str, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
+    {
+        self.attempts(op, false, f).await
+    }
+
+    /// [`Store::run`] (`transaction`), [`Store::read`] or [`Store::write_one`].
     async fn attempts<T, F>(&self, op: &'static str, transaction: bool, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -214,6 +236,32 @@ impl Store {
                 other => return other,
             }
         }
+    }
+}
+
+/// Whether the database stores exactly the values an insert binds or refuses the insert, so that a created row
+/// need not be read back to be known: SQLite keeps what it is given; MySQL only in a strict `sql_mode`
+/// ([`sahara_schema::sql_mode_is_strict`]), which the first connection that asks reads (`[database]
+/// mysql_sql_mode`, or the server's own when that is empty). Shared by every clone of a [`Store`].
+#[derive(Debug, Clone, Default)]
+pub struct StoresAsBound(Arc<std::sync::OnceLock<bool>>);
+
+impl StoresAsBound {
+    /// The answer, read on `conn` the first time.
+    pub fn check(&self, conn: &mut DbConnection) -> Result<bool> {
+        if let Some(known) = self.0.get() {
+            return Ok(*known);
+        }
+        let known = match conn.backend() {
+            Backend::Sqlite => true,
+            Backend::Mysql => sql::Sql::new("SELECT @@SESSION.sql_mode AS `v`")
+                .load_strings(conn)?
+                .into_iter()
+                .flatten()
+                .next()
+                .is_some_and(|mode| sahara_schema::sql_mode_is_strict(&mode)),
+        };
+        Ok(*self.0.get_or_init(|| known))
     }
 }
 

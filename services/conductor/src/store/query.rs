@@ -233,6 +233,36 @@ pub fn sort_key<'a>(table: &Table, sort_by: Option<&'a str>) -> Result<(&'a str,
 /// (rows after the marker in sort order, strictly), and the previous/next markers computed
 /// over the whole filtered list the way Sahara's `_get_prev_and_next_objects` does.
 pub fn list(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest) -> Result<Page> {
+    let (sql, prev, next) = list_statement(conn, table, scope, req)?;
+    Ok(Page {
+        items: sql.load_rows(table, conn)?,
+        prev,
+        next,
+    })
+}
+
+/// [`list`] as the JSON text of `{"items": [...], "prev": .., "next": ..}` (how a page travels), written
+/// straight from the rows.
+pub fn list_json(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest) -> Result<String> {
+    let (sql, prev, next) = list_statement(conn, table, scope, req)?;
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"items\":[");
+    sql.write_rows_json(table, conn, &mut out)?;
+    out.extend_from_slice(b"],\"prev\":");
+    serde_json::to_writer(&mut out, &prev).map_err(|e| ConductorError::Database(e.to_string()))?;
+    out.extend_from_slice(b",\"next\":");
+    serde_json::to_writer(&mut out, &next).map_err(|e| ConductorError::Database(e.to_string()))?;
+    out.push(b'}');
+    String::from_utf8(out).map_err(|e| ConductorError::Database(format!("a page of {} is not UTF-8: {e}", table.name)))
+}
+
+/// The statement reading a page of [`list`] and the page's previous and next markers.
+fn list_statement(
+    conn: &mut DbConnection,
+    table: &Table,
+    scope: &Scope,
+    req: &ListRequest,
+) -> Result<(Sql, Option<String>, Option<String>)> {
     let (col, desc) = sort_key(table, req.sort_by.as_deref())?;
     let limit = req.limit.filter(|l| *l > 0);
     let marker = match &req.marker {
@@ -287,11 +317,7 @@ pub fn list(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListReq
     if let Some(l) = limit {
         sql.push(&format!(" LIMIT {l}"));
     }
-    Ok(Page {
-        items: sql.load_rows(table, conn)?,
-        prev,
-        next,
-    })
+    Ok((sql, prev, next))
 }
 
 /// Sahara's `_get_prev_and_next_objects` over ids already in display order.
@@ -346,12 +372,49 @@ pub fn is_primary_key_duplicate(e: &ConductorError) -> bool {
 
 /// [`insert`] with a caller-chosen id (so a retried insert can be recognised).
 pub fn insert_with_id(conn: &mut DbConnection, table: &Table, id: &str, values: &Map<String, Value>) -> Result<()> {
-    let mut names = Vec::new();
-    let mut params = Vec::new();
+    let (columns, params) = insert_params(table, id, values, now())?;
+    insert_statement(table, &columns, params).execute(conn)?;
+    Ok(())
+}
+
+/// [`insert_with_id`], answering the row as [`get`] would read it back (every non-binary column in table order, in
+/// Sahara's to_dict form) without a statement to read it, when the connection stores exactly what it is given
+/// (`stores_as_bound`: see `SessionOptions::stores_as_bound`) and no text bound could lose trailing spaces; `None`
+/// otherwise (the row is written then too, and the caller reads it back).
+pub fn insert_returning(
+    conn: &mut DbConnection,
+    table: &Table,
+    id: &str,
+    values: &Map<String, Value>,
+    stores_as_bound: bool,
+) -> Result<Option<Map<String, Value>>> {
+    // Whole seconds, as the `DATETIME` columns keep them: a fraction would be cut by MariaDB but rounded by MySQL.
+    let (columns, params) = insert_params(table, id, values, now()[..19].to_string())?;
+    let derivable = stores_as_bound
+        && columns
+            .iter()
+            .zip(&params)
+            .all(|(col, p)| col.kind == Kind::Binary || !matches!(p, Param::Text(Some(t)) if t.ends_with(' ')));
+    let row = derivable.then(|| stored_row(table, &columns, &params));
+    insert_statement(table, &columns, params).execute(conn)?;
+    Ok(row)
+}
+
+/// The columns an insert of `values` under `id` writes and their values: the id, `created_at` now, the values
+/// given (unknown keys ignored) and Sahara's column defaults for absent ones.
+fn insert_params(
+    table: &Table,
+    id: &str,
+    values: &Map<String, Value>,
+    created_at: String,
+) -> Result<(Vec<&'static Column>, Vec<Param>)> {
+    let mut created_at = Some(created_at);
+    let mut columns = Vec::with_capacity(table.columns.len());
+    let mut params = Vec::with_capacity(table.columns.len());
     for col in table.columns {
         let value = match col.name {
             "id" if table.has("id") => Some(Value::String(id.to_string())),
-            "created_at" => Some(Value::String(now())),
+            "created_at" => created_at.take().map(Value::String),
             name => match values.get(name) {
                 Some(v) => Some(v.clone()),
                 None => col.default.map(|d| match d {
@@ -361,10 +424,16 @@ pub fn insert_with_id(conn: &mut DbConnection, table: &Table, id: &str, values: 
             },
         };
         if let Some(v) = value {
-            names.push(ident(col.name));
+            columns.push(col);
             params.push(to_param(col, &v)?);
         }
     }
+    Ok((columns, params))
+}
+
+/// `INSERT INTO table (columns) VALUES (params)`.
+fn insert_statement(table: &Table, columns: &[&Column], params: Vec<Param>) -> Sql {
+    let names: Vec<String> = columns.iter().map(|c| ident(c.name)).collect();
     let mut sql = Sql::new(format!(
         "INSERT INTO {} ({}) VALUES (",
         ident(table.name),
@@ -377,8 +446,41 @@ pub fn insert_with_id(conn: &mut DbConnection, table: &Table, id: &str, values: 
         sql.bind(p);
     }
     sql.push(")");
-    sql.execute(conn)?;
-    Ok(())
+    sql
+}
+
+/// The row a database storing exactly `params` in `columns` (the others NULL: the tables have no server defaults)
+/// reads back.
+fn stored_row(table: &Table, columns: &[&Column], params: &[Param]) -> Map<String, Value> {
+    let mut row = Map::with_capacity(table.columns.len());
+    for col in table.columns.iter().filter(|c| c.kind != Kind::Binary) {
+        let value = columns
+            .iter()
+            .position(|c| c.name == col.name)
+            .map_or(Value::Null, |i| stored_value(col, &params[i]));
+        row.insert(col.name.to_string(), value);
+    }
+    row
+}
+
+/// One bound value as the database reads it back.
+fn stored_value(col: &Column, param: &Param) -> Value {
+    match param {
+        Param::Text(Some(t)) => super::sql::decode_value(col, Value::String(t.clone())),
+        Param::Bool(Some(b)) => Value::Bool(*b),
+        Param::Int(Some(i)) => Value::from(*i),
+        Param::SmallInt(Some(i)) => Value::from(*i),
+        Param::BigInt(Some(i)) => Value::from(*i),
+        Param::Timestamp(Some(t)) => Value::String(super::sql::format_timestamp(t)),
+        Param::Binary(Some(b)) => Value::String(super::sql::encode_base64(b)),
+        Param::Text(None)
+        | Param::Bool(None)
+        | Param::Int(None)
+        | Param::SmallInt(None)
+        | Param::BigInt(None)
+        | Param::Timestamp(None)
+        | Param::Binary(None) => Value::Null,
+    }
 }
 
 /// Sets the columns named in `values` (unknown keys and `id`/`created_at`/`updated_at`

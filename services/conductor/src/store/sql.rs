@@ -130,6 +130,56 @@ impl Sql {
         Ok(out)
     }
 
+    /// [`Sql::load_rows`] written as JSON text: the rows' objects, comma-separated, appended to `out` (the same
+    /// objects [`Sql::load_rows`] answers, serialised, without building them: on MySQL each column is written as
+    /// it is read). Returns how many rows were written.
+    pub fn write_rows_json(
+        self,
+        table: &Table,
+        conn: &mut DbConnection,
+        out: &mut Vec<u8>,
+    ) -> Result<usize, ConductorError> {
+        if conn.backend() == sahara_schema::Backend::Sqlite {
+            let rows = self.load_rows(table, conn)?;
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, row).map_err(|e| ConductorError::Database(e.to_string()))?;
+            }
+            return Ok(rows.len());
+        }
+        use diesel::connection::LoadConnection;
+        use diesel::row::{Field, Row};
+        let columns: Vec<&Column> = table.columns.iter().filter(|c| c.kind != Kind::Binary).collect();
+        let mut written = 0;
+        for row in conn.load(self.into_query())? {
+            let row = row?;
+            if written > 0 {
+                out.push(b',');
+            }
+            out.push(b'{');
+            for (i, col) in columns.iter().enumerate() {
+                let field = row.get(i).ok_or_else(|| {
+                    ConductorError::Database(format!("a row of {} has no column {}", table.name, col.name))
+                })?;
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.push(b'"');
+                out.extend_from_slice(col.name.as_bytes());
+                out.extend_from_slice(b"\":");
+                match field.value() {
+                    None => out.extend_from_slice(b"null"),
+                    Some(raw) => write_column(table, col, raw, out)?,
+                }
+            }
+            out.push(b'}');
+            written += 1;
+        }
+        Ok(written)
+    }
+
     /// Runs a query whose only column is a string called `v`.
     pub fn load_strings(self, conn: &mut DbConnection) -> diesel::QueryResult<Vec<Option<String>>> {
         let rows: Vec<StringRow> = self.into_query().load(conn)?;
@@ -310,6 +360,48 @@ fn column_value(
     })
 }
 
+/// One MySQL column value written as JSON, as [`column_value`] reads it then serde_json writes it.
+fn write_column(
+    table: &Table,
+    col: &Column,
+    raw: <Backend as diesel::backend::Backend>::RawValue<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), ConductorError> {
+    use diesel::deserialize::FromSql;
+    use std::io::Write as _;
+    let unreadable = |e: Box<dyn std::error::Error + Send + Sync>| {
+        ConductorError::Database(format!("unreadable {}.{} from the database: {e}", table.name, col.name))
+    };
+    let text =
+        |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s).map_err(|e| ConductorError::Database(e.to_string()));
+    match col.kind {
+        Kind::Bool => {
+            let b = <bool as FromSql<Bool, Backend>>::from_sql(raw).map_err(unreadable)?;
+            out.extend_from_slice(if b { b"true" } else { b"false" });
+        }
+        Kind::Int | Kind::SmallInt | Kind::BigInt => {
+            let n = <i64 as FromSql<BigInt, Backend>>::from_sql(raw).map_err(unreadable)?;
+            write!(out, "{n}").map_err(|e| ConductorError::Database(e.to_string()))?;
+        }
+        Kind::Timestamp => {
+            let t = <NaiveDateTime as FromSql<Timestamp, Backend>>::from_sql(raw).map_err(unreadable)?;
+            text(out, &format_timestamp(&t))?;
+        }
+        Kind::Text | Kind::Binary => {
+            text(
+                out,
+                &<String as FromSql<Text, Backend>>::from_sql(raw).map_err(unreadable)?,
+            )?;
+        }
+        Kind::JsonDict | Kind::JsonList => {
+            let stored = <String as FromSql<Text, Backend>>::from_sql(raw).map_err(unreadable)?;
+            serde_json::to_writer(&mut *out, &decode_value(col, Value::String(stored)))
+                .map_err(|e| ConductorError::Database(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
 /// `JSON_OBJECT('col', `alias`.`col`, ...)` over every non-binary column of `table`. The
 /// text only depends on the table spec and the alias, so it is built once per pair.
 pub fn json_row(table: &Table, alias: &str) -> String {
@@ -437,7 +529,7 @@ impl<'de> serde::de::Visitor<'de> for ColumnIndex<'_> {
     }
 }
 
-fn decode_value(col: &Column, v: Value) -> Value {
+pub(crate) fn decode_value(col: &Column, v: Value) -> Value {
     if v.is_null() {
         return v;
     }

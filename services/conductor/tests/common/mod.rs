@@ -28,10 +28,14 @@ pub struct Harness {
 }
 
 fn make(url: &str, keep: Keep, settings: ConductorSettings) -> Harness {
+    make_with_session(url, keep, settings, &SessionOptions::default())
+}
+
+fn make_with_session(url: &str, keep: Keep, settings: ConductorSettings, session: &SessionOptions) -> Harness {
     let parsed = DbUrl::parse(url).unwrap();
     let pool = build_pool(
         &parsed,
-        &SessionOptions::default(),
+        session,
         &PoolOptions {
             max_size: 8,
             ..Default::default()
@@ -66,6 +70,13 @@ pub fn mysql_with(settings: ConductorSettings) -> Harness {
     let db = TestDb::create("cond");
     let url = db.oslo_url();
     make(&url, Keep::Mysql(db), settings)
+}
+
+/// A conductor on a fresh MariaDB database whose connections get `session`.
+pub fn mysql_session(session: &SessionOptions) -> Harness {
+    let db = TestDb::create("cond");
+    let url = db.oslo_url();
+    make_with_session(&url, Keep::Mysql(db), ConductorSettings::default(), session)
 }
 
 /// A conductor on a fresh SQLite file.
