@@ -6,6 +6,7 @@
 use crate::dispatch::METHODS;
 use crate::error::ConductorError;
 use crate::ops::Conductor;
+use sahara_model::conductor::Answer;
 use sahara_rpc::{Endpoint, RemoteError, RpcServer, Target, Transport};
 use std::sync::Arc;
 
@@ -29,6 +30,28 @@ pub fn endpoint(conductor: Arc<Conductor>) -> Endpoint {
     let mut ep = Endpoint::new().with_version(VERSION);
     for &name in METHODS {
         let conductor = conductor.clone();
+        if crate::ops::is_flat_list(name) {
+            // The page as the JSON text the conductor writes straight from the rows.
+            ep = ep.json_method(name, move |ctx, args| {
+                let conductor = conductor.clone();
+                async move {
+                    let failed = |e: ConductorError| {
+                        if !matches!(e, ConductorError::Sahara(_)) {
+                            tracing::error!(method = name, error = %e, "conductor call failed");
+                        }
+                        to_remote(&e)
+                    };
+                    match conductor.dispatch_answer(&ctx, name, args).await.map_err(failed)? {
+                        Answer::Text(text) => Ok(text),
+                        other => other
+                            .into_value()
+                            .map(|v| v.to_string())
+                            .map_err(|e| RemoteError::builtin("RuntimeError", e.to_string())),
+                    }
+                }
+            });
+            continue;
+        }
         ep = ep.raw_method(name, move |ctx, args| {
             let conductor = conductor.clone();
             async move {

@@ -124,6 +124,35 @@ async fn local_and_rpc_clients_behave_alike() {
         let s2 = rpc::serve_on(&transport, c, &topic, "c2").await.unwrap();
         let client = ConductorClient::new(Arc::new(RpcConductor::on_topic(&transport, &topic)));
         exercise(&client, &common::ctx("remote")).await;
+        // The flat lists travel as the text the conductor writes; they read as the values it holds.
+        let ctx = common::ctx("remote");
+        let rpc = RpcConductor::on_topic(&transport, &topic);
+        use sahara_model::conductor::ConductorTransport;
+        for args in [json!({}), json!({"sort_by": "-name", "limit": 1}), json!({"name": "m"})] {
+            let over_rpc = rpc
+                .call(&ctx, "node_group_template_get_all", obj(args.clone()))
+                .await
+                .unwrap();
+            let here = h
+                .conductor
+                .dispatch(&ctx, "node_group_template_get_all", obj(args.clone()))
+                .await
+                .unwrap();
+            assert_eq!(over_rpc, here, "{args}");
+        }
+        let page = client
+            .node_group_template_get_all(&ctx, false, obj(json!({"name": "m"})))
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        match rpc
+            .call(&ctx, "data_source_get_all", obj(json!({"no_such_column": 1})))
+            .await
+            .unwrap_err()
+        {
+            ConductorCallError::Failed(m) => assert!(m.contains("no_such_column"), "{m}"),
+            other => panic!("expected a failure naming the column, got {other:?}"),
+        }
         s1.stop().await;
         s2.stop().await;
         transport.shutdown().await;
@@ -192,6 +221,47 @@ async fn python_oslo_client_lists_clusters() {
         assert_eq!(items[0]["tenant_id"], "oslo-peer-project");
         assert!(items[0]["node_groups"].is_array());
         assert_eq!(out.output["result"]["next"], Value::Null);
+
+        // A flat list, whose page the conductor sends as the text it wrote from the rows.
+        client
+            .node_group_template_create(
+                &py_ctx,
+                obj(
+                    json!({"name": "py-ngt", "plugin_name": "fake", "hadoop_version": "0.1", "flavor_id": "42",
+                           "description": "h\u{e9} \u{20ac} \"q\" \\ \n", "node_configs": {"HDFS": {"r": 1.5}}}),
+                ),
+            )
+            .await
+            .unwrap();
+        let peer = PeerConfig::new(&rabbit_url(), &exchange, "");
+        let t = topic.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            oslo::call(
+                &peer,
+                &[
+                    "--topic",
+                    &t,
+                    "--method",
+                    "node_group_template_get_all",
+                    "--args",
+                    r#"{"regex_search": false}"#,
+                ],
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.code, 0, "{:?}", out);
+        let local = h
+            .conductor
+            .dispatch(
+                &py_ctx,
+                "node_group_template_get_all",
+                obj(json!({"regex_search": false})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.output["result"], local, "Python reads the page the conductor holds");
+        assert_eq!(local["items"][0]["description"], "h\u{e9} \u{20ac} \"q\" \\ \n");
 
         // A Sahara exception reaches Python as a RemoteError carrying its class.
         let peer = PeerConfig::new(&rabbit_url(), &exchange, "");

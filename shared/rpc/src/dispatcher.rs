@@ -18,8 +18,22 @@ pub type MethodResult = Result<Value, RemoteError>;
 /// A boxed method future.
 pub type MethodFuture = Pin<Box<dyn Future<Output = MethodResult> + Send>>;
 
+/// A method's result as the server sends it: a value, or JSON text the method wrote itself
+/// ([`Endpoint::json_method`]), sent as it is.
+#[derive(Debug)]
+pub enum MethodOutput {
+    /// A value.
+    Value(Value),
+    /// JSON text (checked to be one JSON value).
+    Json(Box<serde_json::value::RawValue>),
+}
+
+/// What a method's future yields inside the server.
+pub type OutputResult = Result<MethodOutput, RemoteError>;
+
 /// A method implementation: context and keyword arguments in, result out.
-pub type Method = Arc<dyn Fn(RequestContext, Map<String, Value>) -> MethodFuture + Send + Sync>;
+pub type Method =
+    Arc<dyn Fn(RequestContext, Map<String, Value>) -> Pin<Box<dyn Future<Output = OutputResult> + Send>> + Send + Sync>;
 
 /// A set of RPC methods sharing a namespace and version (an oslo endpoint object).
 #[derive(Clone)]
@@ -112,8 +126,46 @@ impl Endpoint {
             !name.starts_with('_'),
             "RPC method names starting with '_' are private in oslo.messaging"
         );
-        self.methods
-            .insert(name.to_string(), Arc::new(move |ctx, args| Box::pin(f(ctx, args))));
+        self.methods.insert(
+            name.to_string(),
+            Arc::new(move |ctx, args| {
+                let fut = f(ctx, args);
+                Box::pin(async move { fut.await.map(MethodOutput::Value) })
+            }),
+        );
+        self
+    }
+
+    /// Adds a method working on the raw kwargs object that answers with JSON text of its own making (a page
+    /// written straight from database rows, say), sent as the result without being read into a value first.
+    /// Text that is not one JSON value is answered with a `RuntimeError`.
+    pub fn json_method<F, Fut>(mut self, name: &str, f: F) -> Self
+    where
+        F: Fn(RequestContext, Map<String, Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<String, RemoteError>> + Send + 'static,
+    {
+        assert!(
+            !name.starts_with('_'),
+            "RPC method names starting with '_' are private in oslo.messaging"
+        );
+        let owned = name.to_string();
+        self.methods.insert(
+            name.to_string(),
+            Arc::new(move |ctx, args| {
+                let (fut, name) = (f(ctx, args), owned.clone());
+                Box::pin(async move {
+                    let text = fut.await?;
+                    serde_json::value::RawValue::from_string(text)
+                        .map(MethodOutput::Json)
+                        .map_err(|e| {
+                            RemoteError::builtin(
+                                "RuntimeError",
+                                format!("{name}() returned text that is not JSON: {e}"),
+                            )
+                        })
+                })
+            }),
+        );
         self
     }
 
@@ -209,11 +261,40 @@ mod tests {
         let m = lookup(std::slice::from_ref(&ep), &request("double", None, None)).unwrap();
         let mut args = Map::new();
         args.insert("value".into(), Value::from(21));
-        assert_eq!(m(RequestContext::new(), args).await.unwrap(), Value::from(42));
+        match m(RequestContext::new(), args).await.unwrap() {
+            MethodOutput::Value(v) => assert_eq!(v, Value::from(42)),
+            other => panic!("expected a value, got {other:?}"),
+        }
         let mut bad = Map::new();
         bad.insert("value".into(), Value::from("x"));
         let err = m(RequestContext::new(), bad).await.unwrap_err();
         assert_eq!(err.class, "TypeError");
         assert_eq!(err.module, "builtins");
+    }
+
+    #[tokio::test]
+    async fn json_methods_answer_their_text_if_it_is_json() {
+        let ep = Endpoint::new().json_method("page", |_, a: Map<String, Value>| async move {
+            Ok(a["text"].as_str().unwrap().to_string())
+        });
+        let m = lookup(std::slice::from_ref(&ep), &request("page", None, None)).unwrap();
+        let args = |t: &str| Map::from_iter([("text".to_string(), Value::from(t))]);
+        match m(
+            RequestContext::new(),
+            args(r#"{"items": ["h\u00e9", "é"], "next": null}"#),
+        )
+        .await
+        .unwrap()
+        {
+            MethodOutput::Json(raw) => assert_eq!(raw.get(), r#"{"items": ["h\u00e9", "é"], "next": null}"#),
+            other => panic!("expected JSON text, got {other:?}"),
+        }
+        let err = m(RequestContext::new(), args(r#"{"items": ["#)).await.unwrap_err();
+        assert_eq!(err.class, "RuntimeError");
+        assert!(
+            err.message.starts_with("page() returned text that is not JSON"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -118,7 +118,8 @@ impl Formatter for QuotedPythonFormatter {
     }
 }
 
-/// Writes ASCII text with `"` and `\` escaped, as a JSON string literal holds it.
+/// Writes ASCII text as a JSON string literal holds it: `"` and `\` escaped, and control characters (the
+/// whitespace a raw fragment may have between its tokens) as Python writes them.
 fn write_quoted_ascii<W: ?Sized + Write>(writer: &mut W, text: &[u8]) -> io::Result<()> {
     let mut start = 0;
     for (i, &b) in text.iter().enumerate() {
@@ -126,6 +127,15 @@ fn write_quoted_ascii<W: ?Sized + Write>(writer: &mut W, text: &[u8]) -> io::Res
             writer.write_all(&text[start..i])?;
             writer.write_all(b"\\")?;
             start = i;
+        } else if b < 0x20 {
+            writer.write_all(&text[start..i])?;
+            match b {
+                b'\n' => writer.write_all(b"\\n")?,
+                b'\r' => writer.write_all(b"\\r")?,
+                b'\t' => writer.write_all(b"\\t")?,
+                other => write!(writer, "\\u{other:04x}")?,
+            }
+            start = i + 1;
         }
     }
     writer.write_all(&text[start..])

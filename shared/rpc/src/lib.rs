@@ -31,7 +31,7 @@ pub mod url;
 
 pub use client::RpcClient;
 pub use context::RequestContext;
-pub use dispatcher::{Endpoint, MethodResult};
+pub use dispatcher::{Endpoint, MethodOutput, MethodResult};
 pub use error::{Result, RpcError};
 pub use failure::RemoteError;
 pub use notify::{Notification, NotificationListener, NotificationResult, Notifier, NotifyDriver, Priority};

@@ -20,7 +20,7 @@ pub fn new_hex_id() -> String {
 /// Wraps an inner message in the 2.0 envelope: the bytes of `json.dumps({"oslo.version":
 /// "2.0", "oslo.message": json.dumps(msg)})`, the inner JSON written straight into the outer
 /// string.
-pub fn serialize_msg(msg: &Map<String, Value>) -> Vec<u8> {
+pub fn serialize_msg<T: serde::Serialize + ?Sized>(msg: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(b"{\"oslo.version\": \"");
     out.extend_from_slice(OSLO_VERSION.as_bytes());
@@ -215,6 +215,28 @@ impl Reply {
         m.insert("_msg_id".into(), Value::String(self.msg_id));
         m.insert("_unique_id".into(), Value::String(self.unique_id));
         m
+    }
+
+    /// The body of a final reply whose result is JSON text sent as it is: the inner message in oslo's key order
+    /// (`result`, `failure` null, `ending` true, `_msg_id`, `_unique_id`), in the 2.0 envelope.
+    pub fn json_body(result: &serde_json::value::RawValue, msg_id: &str, unique_id: &str) -> Vec<u8> {
+        #[derive(serde::Serialize)]
+        struct JsonReply<'a> {
+            result: &'a serde_json::value::RawValue,
+            failure: Option<&'a str>,
+            ending: bool,
+            #[serde(rename = "_msg_id")]
+            msg_id: &'a str,
+            #[serde(rename = "_unique_id")]
+            unique_id: &'a str,
+        }
+        serialize_msg(&JsonReply {
+            result,
+            failure: None,
+            ending: true,
+            msg_id,
+            unique_id,
+        })
     }
 
     /// Reads a reply; a missing `ending` means `false` (the legacy first message).
@@ -603,6 +625,33 @@ mod tests {
         .unwrap();
         let read: std::collections::BTreeMap<String, Vec<u8>> = typed.result().unwrap();
         assert_eq!(read["a"], [1, 2]);
+    }
+
+    #[test]
+    fn a_json_reply_is_the_reply_of_its_value() {
+        let value = json!({"items": [{"s": "q\"b\\s\n h\u{e9} \u{1F600} \u{1}", "n": [1.5, -3, 9007199254740993i64, null, true]}],
+                           "prev": null, "next": "m"});
+        for (text, compact) in [
+            (serde_json::to_string(&value).unwrap(), true),
+            (serde_json::to_string_pretty(&value).unwrap(), false),
+        ] {
+            let raw = serde_json::value::RawValue::from_string(text).unwrap();
+            let body = Reply::json_body(&raw, "msg", "uniq");
+            let want = Reply {
+                result: value.clone(),
+                failure: None,
+                ending: true,
+                msg_id: "msg".into(),
+                unique_id: "uniq".into(),
+            };
+            let inner = deserialize_msg(&body).unwrap();
+            assert_eq!(inner, want.to_map(), "same keys in the same order, same values");
+            assert_eq!(Reply::from_owned_map(inner).unwrap(), want);
+            assert_eq!(ReplyText::from_body(&body).unwrap().into_reply().unwrap(), want);
+            assert!(body.is_ascii(), "the envelope is ASCII, as Python writes it");
+            // Compact text (what the conductor writes) makes an envelope the reader takes without a parser.
+            assert_eq!(plain_envelope(&body).is_some(), compact);
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! queue and a private fanout queue, and dispatches each request to the endpoints.
 
 use crate::context::RequestContext;
-use crate::dispatcher::{Endpoint, lookup};
+use crate::dispatcher::{Endpoint, MethodOutput, lookup};
 use crate::driver::{ConsumerHandle, ConsumerSpec, Delivery, Destination, Publish, PublishOutcome, RetryPolicy};
 use crate::error::{Result, RpcError};
 use crate::failure::RemoteError;
@@ -203,13 +203,18 @@ async fn handle(shared: Arc<Shared>, mut request: Request) {
         }
         if let Some(call) = &request.call {
             let reply = match outcome {
-                Ok(v) => Reply {
+                Ok(MethodOutput::Value(v)) => Reply {
                     result: v,
                     failure: None,
                     ending: true,
                     msg_id: call.msg_id.clone(),
                     unique_id: new_hex_id(),
                 },
+                Ok(MethodOutput::Json(text)) => {
+                    let body = Reply::json_body(&text, &call.msg_id, &new_hex_id());
+                    send_body(&shared, &call.reply_q, &call.msg_id, body).await;
+                    return;
+                }
                 Err(e) => Reply {
                     result: Value::Null,
                     failure: Some(e.to_failure_string(&request.method)),
@@ -230,8 +235,8 @@ async fn handle(shared: Arc<Shared>, mut request: Request) {
 async fn run_with_heartbeat(
     shared: &Shared,
     call: Option<&CallInfo>,
-    work: impl std::future::Future<Output = std::thread::Result<crate::dispatcher::MethodResult>>,
-) -> crate::dispatcher::MethodResult {
+    work: impl std::future::Future<Output = std::thread::Result<crate::dispatcher::OutputResult>>,
+) -> crate::dispatcher::OutputResult {
     let mut work = std::pin::pin!(work);
     let interval = call
         .and_then(|c| c.call_monitor_timeout)
@@ -269,21 +274,26 @@ async fn run_with_heartbeat(
 /// Publishes a reply to the caller's queue, retrying while the queue is missing for up
 /// to `kombu_missing_consumer_retry_timeout`, then remembering it as gone.
 async fn send_reply(shared: &Shared, reply_q: &str, reply: Reply) {
+    let msg_id = reply.msg_id.clone();
+    send_body(shared, reply_q, &msg_id, serialize_msg(&reply.into_map())).await;
+}
+
+/// [`send_reply`] of a reply already serialised.
+async fn send_body(shared: &Shared, reply_q: &str, msg_id: &str, body: Vec<u8>) {
     {
         let mut gone = shared.obsolete_replies.lock().unwrap_or_else(|e| e.into_inner());
         gone.retain(|_, t| t.elapsed() < OBSOLETE_REPLY_TTL);
         if gone.contains_key(reply_q) {
-            warn!(reply_queue = %reply_q, msg_id = %reply.msg_id, "reply queue doesn't exist, drop reply");
+            warn!(reply_queue = %reply_q, msg_id = %msg_id, "reply queue doesn't exist, drop reply");
             return;
         }
     }
     let opts = shared.transport.options();
     let give_up = Instant::now() + Duration::from_secs(opts.rabbit.kombu_missing_consumer_retry_timeout);
-    let msg_id = reply.msg_id.clone();
     let publish = Publish {
         destination: Destination::Default,
         routing_key: reply_q.to_string(),
-        body: Arc::new(serialize_msg(&reply.into_map())),
+        body: Arc::new(body),
         expiration_ms: None,
         mandatory: opts.rabbit.direct_mandatory_flag,
         ensure_queue: None,
