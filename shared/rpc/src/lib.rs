@@ -2,7 +2,10 @@
 //!
 //! What travels on the broker is byte-for-byte what oslo.messaging 18.x's rabbit driver
 //! sends (envelope, key order, JSON spelling, properties, queue and exchange
-//! declarations), so Rust and Python services can share a broker and call each other.
+//! declarations), so Rust and Python services can share a broker and call each other. One
+//! exception by choice: a method registered with [`Endpoint::json_method`] answers with
+//! JSON text of its own making, which travels as it was written (escaped to ASCII inside
+//! the envelope, but with its own separators and number spelling).
 //!
 //! - [`Transport`]: a `transport_url` (`rabbit://...`, several hosts for failover, or
 //!   `fake://` in-process) with its options.
