@@ -25,44 +25,40 @@ pub fn to_remote(e: &ConductorError) -> RemoteError {
     RemoteError::new(module, class, message).with_kwargs(kwargs)
 }
 
+/// The remote exception a failed call answers, logged unless it is one of Sahara's own.
+fn failed(method: &str, e: ConductorError) -> RemoteError {
+    if !matches!(e, ConductorError::Sahara(_)) {
+        tracing::error!(method, error = %e, "conductor call failed");
+    }
+    to_remote(&e)
+}
+
 /// The endpoint serving every conductor method.
 pub fn endpoint(conductor: Arc<Conductor>) -> Endpoint {
     let mut ep = Endpoint::new().with_version(VERSION);
     for &name in METHODS {
         let conductor = conductor.clone();
-        if crate::ops::is_flat_list(name) {
+        ep = if crate::ops::is_flat_list(name) {
             // The page as the JSON text the conductor writes straight from the rows.
-            ep = ep.json_method(name, move |ctx, args| {
+            ep.json_method(name, move |ctx, args| {
                 let conductor = conductor.clone();
                 async move {
-                    let failed = |e: ConductorError| {
-                        if !matches!(e, ConductorError::Sahara(_)) {
-                            tracing::error!(method = name, error = %e, "conductor call failed");
-                        }
-                        to_remote(&e)
-                    };
-                    match conductor.dispatch_answer(&ctx, name, args).await.map_err(failed)? {
-                        Answer::Text(text) => Ok(text),
-                        other => other
+                    match conductor.dispatch_answer(&ctx, name, args).await {
+                        Ok(Answer::Text(text)) => Ok(text),
+                        Ok(other) => other
                             .into_value()
                             .map(|v| v.to_string())
                             .map_err(|e| RemoteError::builtin("RuntimeError", e.to_string())),
+                        Err(e) => Err(failed(name, e)),
                     }
                 }
-            });
-            continue;
-        }
-        ep = ep.raw_method(name, move |ctx, args| {
-            let conductor = conductor.clone();
-            async move {
-                conductor.dispatch(&ctx, name, args).await.map_err(|e| {
-                    if !matches!(e, ConductorError::Sahara(_)) {
-                        tracing::error!(method = name, error = %e, "conductor call failed");
-                    }
-                    to_remote(&e)
-                })
-            }
-        });
+            })
+        } else {
+            ep.raw_method(name, move |ctx, args| {
+                let conductor = conductor.clone();
+                async move { conductor.dispatch(&ctx, name, args).await.map_err(|e| failed(name, e)) }
+            })
+        };
     }
     ep
 }

@@ -160,6 +160,21 @@ async fn local_and_rpc_clients_behave_alike() {
     .await;
 }
 
+/// Calls `method` (version 1.0) on `topic` with keyword arguments `args` (JSON) from Python's oslo.messaging.
+async fn py_call(exchange: &str, topic: &str, method: &str, args: &str) -> oslo::CallOutcome {
+    let peer = PeerConfig::new(&rabbit_url(), exchange, "");
+    let argv: Vec<String> = ["--topic", topic, "--method", method, "--version", "1.0", "--args", args]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        oslo::call(&peer, &argv)
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_oslo_client_lists_clusters() {
     let id = sahara_tests::unique_id();
@@ -195,25 +210,13 @@ async fn python_oslo_client_lists_clusters() {
         let server = rpc::serve_on(&transport, Arc::new(h.conductor.clone()), &topic, "py")
             .await
             .unwrap();
-        let peer = PeerConfig::new(&rabbit_url(), &exchange, "");
-        let t = topic.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            oslo::call(
-                &peer,
-                &[
-                    "--topic",
-                    &t,
-                    "--method",
-                    "cluster_get_all",
-                    "--version",
-                    "1.0",
-                    "--args",
-                    r#"{"regex_search": false, "sort_by": "name"}"#,
-                ],
-            )
-        })
-        .await
-        .unwrap();
+        let out = py_call(
+            &exchange,
+            &topic,
+            "cluster_get_all",
+            r#"{"regex_search": false, "sort_by": "name"}"#,
+        )
+        .await;
         assert_eq!(out.code, 0, "{:?}", out);
         let items = out.output["result"]["items"].as_array().unwrap();
         assert_eq!(items.len(), 1, "scoped to the caller's project: {items:?}");
@@ -233,23 +236,13 @@ async fn python_oslo_client_lists_clusters() {
             )
             .await
             .unwrap();
-        let peer = PeerConfig::new(&rabbit_url(), &exchange, "");
-        let t = topic.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            oslo::call(
-                &peer,
-                &[
-                    "--topic",
-                    &t,
-                    "--method",
-                    "node_group_template_get_all",
-                    "--args",
-                    r#"{"regex_search": false}"#,
-                ],
-            )
-        })
-        .await
-        .unwrap();
+        let out = py_call(
+            &exchange,
+            &topic,
+            "node_group_template_get_all",
+            r#"{"regex_search": false}"#,
+        )
+        .await;
         assert_eq!(out.code, 0, "{:?}", out);
         let local = h
             .conductor
@@ -264,23 +257,7 @@ async fn python_oslo_client_lists_clusters() {
         assert_eq!(local["items"][0]["description"], "h\u{e9} \u{20ac} \"q\" \\ \n");
 
         // A Sahara exception reaches Python as a RemoteError carrying its class.
-        let peer = PeerConfig::new(&rabbit_url(), &exchange, "");
-        let t = topic.clone();
-        let out = tokio::task::spawn_blocking(move || {
-            oslo::call(
-                &peer,
-                &[
-                    "--topic",
-                    &t,
-                    "--method",
-                    "cluster_destroy",
-                    "--args",
-                    r#"{"cluster": "nope"}"#,
-                ],
-            )
-        })
-        .await
-        .unwrap();
+        let out = py_call(&exchange, &topic, "cluster_destroy", r#"{"cluster": "nope"}"#).await;
         assert_eq!(out.code, 1);
         assert_eq!(out.output["error"]["class"], "NotFoundException");
         server.stop().await;

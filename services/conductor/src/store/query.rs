@@ -379,8 +379,8 @@ pub fn insert_with_id(conn: &mut DbConnection, table: &Table, id: &str, values: 
 
 /// [`insert_with_id`], answering the row as [`get`] would read it back (every non-binary column in table order, in
 /// Sahara's to_dict form) without a statement to read it, when the connection stores exactly what it is given
-/// (`stores_as_bound`: see `SessionOptions::stores_as_bound`) and no text bound could lose trailing spaces; `None`
-/// otherwise (the row is written then too, and the caller reads it back).
+/// (`stores_as_bound`: [`StoresAsBound`](super::StoresAsBound)) and no text bound could lose trailing spaces;
+/// `None` otherwise (the row is written then too, and the caller reads it back).
 pub fn insert_returning(
     conn: &mut DbConnection,
     table: &Table,
@@ -391,10 +391,9 @@ pub fn insert_returning(
     // Whole seconds, as the `DATETIME` columns keep them: a fraction would be cut by MariaDB but rounded by MySQL.
     let (columns, params) = insert_params(table, id, values, now()[..19].to_string())?;
     let derivable = stores_as_bound
-        && columns
+        && !params
             .iter()
-            .zip(&params)
-            .all(|(col, p)| col.kind == Kind::Binary || !matches!(p, Param::Text(Some(t)) if t.ends_with(' ')));
+            .any(|p| matches!(p, Param::Text(Some(t)) if t.ends_with(' ')));
     let row = derivable.then(|| stored_row(table, &columns, &params));
     insert_statement(table, &columns, params).execute(conn)?;
     Ok(row)
@@ -452,13 +451,17 @@ fn insert_statement(table: &Table, columns: &[&Column], params: Vec<Param>) -> S
 /// The row a database storing exactly `params` in `columns` (the others NULL: the tables have no server defaults)
 /// reads back.
 fn stored_row(table: &Table, columns: &[&Column], params: &[Param]) -> Map<String, Value> {
+    // `columns` is a subsequence of the table's columns, in table order ([`insert_params`]).
+    let mut written = columns.iter().zip(params).peekable();
     let mut row = Map::with_capacity(table.columns.len());
-    for col in table.columns.iter().filter(|c| c.kind != Kind::Binary) {
-        let value = columns
-            .iter()
-            .position(|c| c.name == col.name)
-            .map_or(Value::Null, |i| stored_value(col, &params[i]));
-        row.insert(col.name.to_string(), value);
+    for col in table.columns {
+        let param = written.next_if(|(c, _)| c.name == col.name).map(|(_, p)| p);
+        if col.kind != Kind::Binary {
+            row.insert(
+                col.name.to_string(),
+                param.map_or(Value::Null, |p| stored_value(col, p)),
+            );
+        }
     }
     row
 }

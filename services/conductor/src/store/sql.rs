@@ -109,21 +109,13 @@ impl Sql {
     /// The MySQL side of [`Sql::load_rows`]: each column read with its own type.
     fn load_columns(self, table: &Table, conn: &mut DbConnection) -> Result<Vec<Map<String, Value>>, ConductorError> {
         use diesel::connection::LoadConnection;
-        use diesel::row::{Field, Row};
         let columns: Vec<&Column> = table.columns.iter().filter(|c| c.kind != Kind::Binary).collect();
         let mut out = Vec::new();
         for row in conn.load(self.into_query())? {
             let row = row?;
             let mut object = Map::with_capacity(columns.len());
             for (i, col) in columns.iter().enumerate() {
-                let field = row.get(i).ok_or_else(|| {
-                    ConductorError::Database(format!("a row of {} has no column {}", table.name, col.name))
-                })?;
-                let value = match field.value() {
-                    None => Value::Null,
-                    Some(raw) => column_value(table, col, raw)?,
-                };
-                object.insert(col.name.to_string(), value);
+                object.insert(col.name.to_string(), field_value(table, col, &row, i)?);
             }
             out.push(object);
         }
@@ -150,7 +142,6 @@ impl Sql {
             return Ok(rows.len());
         }
         use diesel::connection::LoadConnection;
-        use diesel::row::{Field, Row};
         let columns: Vec<&Column> = table.columns.iter().filter(|c| c.kind != Kind::Binary).collect();
         let mut written = 0;
         for row in conn.load(self.into_query())? {
@@ -160,19 +151,16 @@ impl Sql {
             }
             out.push(b'{');
             for (i, col) in columns.iter().enumerate() {
-                let field = row.get(i).ok_or_else(|| {
-                    ConductorError::Database(format!("a row of {} has no column {}", table.name, col.name))
-                })?;
                 if i > 0 {
                     out.push(b',');
                 }
                 out.push(b'"');
                 out.extend_from_slice(col.name.as_bytes());
                 out.extend_from_slice(b"\":");
-                match field.value() {
-                    None => out.extend_from_slice(b"null"),
-                    Some(raw) => write_column(table, col, raw, out)?,
-                }
+                // A value per column costs what reading the column costs (a scalar, or the string read anyway);
+                // what the text saves is the object per row and its keys.
+                serde_json::to_writer(&mut *out, &field_value(table, col, &row, i)?)
+                    .map_err(|e| ConductorError::Database(e.to_string()))?;
             }
             out.push(b'}');
             written += 1;
@@ -331,6 +319,23 @@ fn built_once(table: &Table, alias: &str, what: &'static str, build: impl FnOnce
     text
 }
 
+/// Column `i` of a MySQL row (`col` of `table`) in Sahara's to_dict form ([`column_value`]; NULL as null).
+fn field_value<'a, R: diesel::row::Row<'a, Backend>>(
+    table: &Table,
+    col: &Column,
+    row: &R,
+    i: usize,
+) -> Result<Value, ConductorError> {
+    use diesel::row::Field;
+    let field = row
+        .get(i)
+        .ok_or_else(|| ConductorError::Database(format!("a row of {} has no column {}", table.name, col.name)))?;
+    match field.value() {
+        None => Ok(Value::Null),
+        Some(raw) => column_value(table, col, raw),
+    }
+}
+
 /// One MySQL column value in Sahara's to_dict form (as [`decode_value`] makes it from the JSON
 /// row): booleans, integers, `YYYY-MM-DDTHH:MM:SS` timestamps, JSON columns parsed, text.
 fn column_value(
@@ -358,48 +363,6 @@ fn column_value(
             Value::String(<String as FromSql<Text, Backend>>::from_sql(raw).map_err(unreadable)?),
         ),
     })
-}
-
-/// One MySQL column value written as JSON, as [`column_value`] reads it then serde_json writes it.
-fn write_column(
-    table: &Table,
-    col: &Column,
-    raw: <Backend as diesel::backend::Backend>::RawValue<'_>,
-    out: &mut Vec<u8>,
-) -> Result<(), ConductorError> {
-    use diesel::deserialize::FromSql;
-    use std::io::Write as _;
-    let unreadable = |e: Box<dyn std::error::Error + Send + Sync>| {
-        ConductorError::Database(format!("unreadable {}.{} from the database: {e}", table.name, col.name))
-    };
-    let text =
-        |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s).map_err(|e| ConductorError::Database(e.to_string()));
-    match col.kind {
-        Kind::Bool => {
-            let b = <bool as FromSql<Bool, Backend>>::from_sql(raw).map_err(unreadable)?;
-            out.extend_from_slice(if b { b"true" } else { b"false" });
-        }
-        Kind::Int | Kind::SmallInt | Kind::BigInt => {
-            let n = <i64 as FromSql<BigInt, Backend>>::from_sql(raw).map_err(unreadable)?;
-            write!(out, "{n}").map_err(|e| ConductorError::Database(e.to_string()))?;
-        }
-        Kind::Timestamp => {
-            let t = <NaiveDateTime as FromSql<Timestamp, Backend>>::from_sql(raw).map_err(unreadable)?;
-            text(out, &format_timestamp(&t))?;
-        }
-        Kind::Text | Kind::Binary => {
-            text(
-                out,
-                &<String as FromSql<Text, Backend>>::from_sql(raw).map_err(unreadable)?,
-            )?;
-        }
-        Kind::JsonDict | Kind::JsonList => {
-            let stored = <String as FromSql<Text, Backend>>::from_sql(raw).map_err(unreadable)?;
-            serde_json::to_writer(&mut *out, &decode_value(col, Value::String(stored)))
-                .map_err(|e| ConductorError::Database(e.to_string()))?;
-        }
-    }
-    Ok(())
 }
 
 /// `JSON_OBJECT('col', `alias`.`col`, ...)` over every non-binary column of `table`. The
