@@ -84,7 +84,7 @@ pub const METHODS: &[&str] = &[
 ];
 
 /// Keyword arguments of one call.
-struct Args(Obj);
+pub(crate) struct Args(pub(crate) Obj);
 
 impl Args {
     fn missing(name: &str) -> ConductorError {
@@ -132,7 +132,7 @@ impl Args {
     }
 
     /// An optional boolean argument.
-    fn flag(&self, name: &str) -> Result<bool> {
+    pub(crate) fn flag(&self, name: &str) -> Result<bool> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
@@ -144,7 +144,7 @@ impl Args {
     }
 
     /// `**kwargs`: everything but the named parameters.
-    fn rest(&self, except: &[&str]) -> Obj {
+    pub(crate) fn rest(&self, except: &[&str]) -> Obj {
         self.0
             .iter()
             .filter(|(k, _)| !except.contains(&k.as_str()))

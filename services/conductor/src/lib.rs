@@ -60,6 +60,19 @@ impl sahara_model::conductor::ConductorTransport for Conductor {
     ) -> sahara_model::conductor::AnswerFuture<'a> {
         Box::pin(async move { self.dispatch_answer(ctx, method, args).await.map_err(call_error) })
     }
+
+    fn list_view<'a>(
+        &'a self,
+        ctx: &'a sahara_rpc::RequestContext,
+        method: &'a str,
+        args: serde_json::Map<String, serde_json::Value>,
+        renames: sahara_model::conductor::Renames,
+    ) -> Option<sahara_model::conductor::ViewFuture<'a>> {
+        let a = dispatch::Args(args);
+        let regex_search = a.flag("regex_search").ok()?;
+        let view = self.flat_list_view(ctx, method, regex_search, a.rest(&["regex_search"]), renames)?;
+        Some(Box::pin(async move { view.await.map_err(call_error) }))
+    }
 }
 
 /// A conductor error as the in-process caller sees it.

@@ -6,7 +6,7 @@ mod common;
 
 use common::{Harness, admin, ctx};
 use sahara_conductor::ConductorError;
-use sahara_model::SaharaError;
+use sahara_model::{ApiVersion, ResourceKind, SaharaError};
 use serde_json::{Map, Value, json};
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -882,6 +882,21 @@ async fn text_answers_match_values(h: Harness) {
     );
 
     let second = created[2]["id"].as_str().unwrap();
+    let v2_renames = sahara_model::api_view::flat_view(ResourceKind::NodeGroupTemplate, ApiVersion::V2)
+        .unwrap()
+        .renames;
+    // Renames the view cannot write: onto another column, onto a name that is not plain; and lists with children.
+    for (method, renames) in [
+        ("node_group_template_get_all", &[("name", "id")][..]),
+        ("node_group_template_get_all", &[("name", "a\"b")][..]),
+        ("cluster_get_all", &[][..]),
+        ("node_group_template_get", &[][..]),
+    ] {
+        assert!(
+            c.flat_list_view(&a, method, false, Map::new(), renames).is_none(),
+            "{method}"
+        );
+    }
     for method in [
         "node_group_template_get_all",
         "data_source_get_all",
@@ -900,6 +915,34 @@ async fn text_answers_match_values(h: Harness) {
                 let text = answered(c, who, method, args.clone()).await;
                 let value = c.dispatch(who, method, obj(args.clone())).await.unwrap();
                 assert_eq!(text, value, "{method} {args}");
+                // The REST view of the same page: the items with the view's keys renamed.
+                for renames in [v2_renames, &[]] {
+                    let mut kwargs = obj(args.clone());
+                    let regex = kwargs.remove("regex_search").is_some_and(|r| r == true);
+                    let view = c
+                        .flat_list_view(who, method, regex, kwargs, renames)
+                        .expect("a flat list")
+                        .await
+                        .unwrap();
+                    let items: Value = serde_json::from_str(&view.items).unwrap();
+                    let renamed: Vec<Value> = value["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|item| {
+                            let fields = item.as_object().unwrap().iter().map(|(k, v)| {
+                                let k = renames.iter().find(|(from, _)| from == k).map_or(k.as_str(), |r| r.1);
+                                (k.to_string(), v.clone())
+                            });
+                            Value::Object(fields.collect())
+                        })
+                        .collect();
+                    assert_eq!(items, Value::Array(renamed), "{method} {args} {renames:?}");
+                    assert_eq!(
+                        (json!(view.prev), json!(view.next)),
+                        (value["prev"].clone(), value["next"].clone())
+                    );
+                }
             }
         }
         let e = c

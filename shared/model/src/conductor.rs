@@ -74,6 +74,24 @@ impl Answer {
 /// A future of a conductor call answered as an [`Answer`].
 pub type AnswerFuture<'a> = Pin<Box<dyn Future<Output = Result<Answer, ConductorCallError>> + Send + 'a>>;
 
+/// A page of a list over a table without children, each item already in its REST view: what the items' views
+/// serialize to, without typed objects in between (see [`ConductorTransport::list_view`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewPage {
+    /// The items' JSON array, as text.
+    pub items: String,
+    /// Marker of the previous page.
+    pub prev: Option<String>,
+    /// Marker of the next page.
+    pub next: Option<String>,
+}
+
+/// A future of a [`ViewPage`].
+pub type ViewFuture<'a> = Pin<Box<dyn Future<Output = Result<ViewPage, ConductorCallError>> + Send + 'a>>;
+
+/// Fields renamed in a REST view, `(from, to)` ([`crate::api_view::FlatView::renames`]).
+pub type Renames = &'static [(&'static str, &'static str)];
+
 /// How calls reach the conductor: by method name, with keyword arguments, in JSON.
 pub trait ConductorTransport: Send + Sync {
     /// Calls `method` with `args` on behalf of `ctx`.
@@ -88,6 +106,20 @@ pub trait ConductorTransport: Send + Sync {
         args: Map<String, Value>,
     ) -> AnswerFuture<'a> {
         Box::pin(async move { self.call(ctx, method, args).await.map(Answer::Value) })
+    }
+
+    /// The list `method` (one over a table without children, such as `node_group_template_get_all`) answered
+    /// with every item in the REST view whose only change is `renames` (the caller has checked that the view
+    /// hides nothing): each item is the row's `to_dict` with those keys renamed. `None` when this transport
+    /// cannot (by default, and over RPC): the caller lists typed and views each item itself.
+    fn list_view<'a>(
+        &'a self,
+        _ctx: &'a RequestContext,
+        _method: &'a str,
+        _args: Map<String, Value>,
+        _renames: Renames,
+    ) -> Option<ViewFuture<'a>> {
+        None
     }
 }
 
@@ -307,6 +339,22 @@ impl ConductorClient {
         args_json: Value,
     ) -> Result<Answer, ConductorCallError> {
         self.transport.call_answer(ctx, method, args(args_json)).await
+    }
+
+    /// The list `method` with each item in the REST view `renames` ([`ConductorTransport::list_view`]); `None`
+    /// when the transport cannot answer so.
+    pub async fn list_view(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        regex_search: bool,
+        filters: Map<String, Value>,
+        renames: Renames,
+    ) -> Option<Result<ViewPage, ConductorCallError>> {
+        let view = self
+            .transport
+            .list_view(ctx, method, list_args(regex_search, filters), renames)?;
+        Some(view.await)
     }
 
     /// Any conductor method by name (every method of Sahara's conductor API).

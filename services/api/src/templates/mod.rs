@@ -236,11 +236,9 @@ fn flat_page<T: Serialize>(
     version: ApiVersion,
     marker_requested: bool,
 ) -> Option<Vec<u8>> {
-    let key = kind.list_key(version).unwrap_or_else(|| kind.table());
     let mut out = Vec::with_capacity(64 + 1024 * page.items.len());
-    out.push(b'{');
-    serde_json::to_writer(&mut out, key).ok()?;
-    out.extend_from_slice(b":[");
+    page_head(&mut out, kind, version);
+    out.push(b'[');
     for (i, item) in page.items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -251,15 +249,58 @@ fn flat_page<T: Serialize>(
         }
     }
     out.push(b']');
-    if page.prev.is_some() || page.next.is_some() || marker_requested {
+    page_tail(&mut out, &page.prev, &page.next, marker_requested);
+    Some(out)
+}
+
+/// A list over a table without children rendered from the conductor's REST view of its rows
+/// ([`sahara_model::conductor::ConductorClient::list_view`]: no typed objects in between), when `kind`'s view for
+/// `version` only renames fields and the conductor can answer so; `None` otherwise (the caller lists typed, with
+/// [`render_page`]). `method` is the conductor's list; `filters` as [`list_filters`] makes them.
+pub async fn viewed_list(
+    call: &Call<'_>,
+    kind: ResourceKind,
+    method: &str,
+    filters: &Obj,
+    version: ApiVersion,
+    args: &Args,
+) -> Option<Listing> {
+    let flat = api_view::flat_view(kind, version)?;
+    let page = call
+        .state
+        .conductor
+        .list_view(call.ctx, method, true, filters.clone(), flat.renames)
+        .await?;
+    Some(page.map_err(ApiError::from).map(|page| {
+        let mut out = Vec::with_capacity(64 + page.items.len());
+        page_head(&mut out, kind, version);
+        out.extend_from_slice(page.items.as_bytes());
+        page_tail(&mut out, &page.prev, &page.next, args.contains("marker"));
+        RenderJson(out.into()).into_response()
+    }))
+}
+
+/// `{"<list key>":` of a list body.
+fn page_head(out: &mut Vec<u8>, kind: ResourceKind, version: ApiVersion) {
+    let key = kind.list_key(version).unwrap_or_else(|| kind.table());
+    out.push(b'{');
+    // A static name: writing it cannot fail.
+    let _ = serde_json::to_writer(&mut *out, key);
+    out.push(b':');
+}
+
+/// The rest of a list body after its items: the markers when there are any or one was asked for (as
+/// [`api_view::list_body`] writes them), and the closing brace.
+fn page_tail(out: &mut Vec<u8>, prev: &Option<String>, next: &Option<String>, marker_requested: bool) {
+    if prev.is_some() || next.is_some() || marker_requested {
+        // Strings or nulls: writing them cannot fail.
         out.extend_from_slice(b",\"markers\":{\"prev\":");
-        serde_json::to_writer(&mut out, &page.prev).ok()?;
+        let _ = serde_json::to_writer(&mut *out, prev);
         out.extend_from_slice(b",\"next\":");
-        serde_json::to_writer(&mut out, &page.next).ok()?;
+        let _ = serde_json::to_writer(&mut *out, next);
         out.push(b'}');
     }
     out.push(b'}');
-    Some(out)
 }
 
 /// An export body (`{"<envelope>": template}`) answered as a download named `filename`.

@@ -98,6 +98,10 @@ async fn list(call: &Call<'_>, args: &Args, version: ApiVersion) -> crate::templ
         existing(call, marker).await?;
     }
     let filters = super::list_filters(args, version, "node_group_templates_list")?;
+    if let Some(listing) = super::viewed_list(call, KIND, "node_group_template_get_all", &filters, version, args).await
+    {
+        return listing;
+    }
     let page = call
         .state
         .conductor

@@ -61,6 +61,8 @@ pub struct Harness {
     pub server: RpcServer,
     /// The transport both use.
     pub transport: Transport,
+    /// The conductor the server serves (to call in-process too).
+    pub conductor: Arc<sahara_conductor::Conductor>,
 }
 
 /// The state for `conf` with a conductor on an in-memory SQLite database, served on `sahara-conductor` over a
@@ -74,7 +76,7 @@ pub async fn with_conductor(conf: &ConfigOpts) -> Harness {
         sahara_conductor::ConductorSettings::default(),
     ));
     let transport = private_transport();
-    let server = sahara_conductor::rpc::serve(&transport, conductor, "api-tests")
+    let server = sahara_conductor::rpc::serve(&transport, conductor.clone(), "api-tests")
         .await
         .unwrap();
     let state = ApiState::from_conf(conf, ConductorClient::over_rpc(&transport))
@@ -84,6 +86,7 @@ pub async fn with_conductor(conf: &ConfigOpts) -> Harness {
         state,
         server,
         transport,
+        conductor,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::error::{ConductorError, Result};
 use crate::store::Store;
 use crate::store::query::{self, Filter, ListRequest, Page, Scope};
 use crate::store::tables::Table;
+use sahara_model::conductor::{Renames, ViewPage};
 use sahara_model::{ResourceKind, SaharaError};
 use sahara_rpc::RequestContext;
 use sahara_schema::DbConnection;
@@ -238,6 +239,34 @@ impl Conductor {
             .await
     }
 
+    /// [`Conductor::flat_list`] with each item's keys in `renames` renamed (`(from, to)`), as the text of the
+    /// items' array and the markers: the REST view of a kind whose view only renames. `None` when a rename's
+    /// target is not a plain name or is another column's name (the caller then renames on its own).
+    pub fn flat_list_view<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        method: &'a str,
+        regex_search: bool,
+        kwargs: Obj,
+        renames: Renames,
+    ) -> Option<impl Future<Output = Result<ViewPage>> + Send + 'a> {
+        let &(_, _, table) = FLAT_LISTS.iter().find(|(m, _, _)| *m == method)?;
+        let plain = |to: &str| !to.is_empty() && to.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if renames
+            .iter()
+            .any(|(_, to)| !plain(to) || table.columns.iter().any(|c| c.name == *to))
+        {
+            return None;
+        }
+        Some(async move {
+            let read = move |c: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest| {
+                let (items, prev, next) = query::list_items_json(c, table, scope, req, renames)?;
+                Ok(ViewPage { items, prev, next })
+            };
+            self.flat_list_as(ctx, method, regex_search, kwargs, read).await
+        })
+    }
+
     /// A flat list with the page read by `read`.
     async fn flat_list_as<T: Send + 'static>(
         &self,
@@ -245,7 +274,7 @@ impl Conductor {
         method: &str,
         regex_search: bool,
         kwargs: Obj,
-        read: fn(&mut DbConnection, &Table, &Scope, &ListRequest) -> Result<T>,
+        read: impl Fn(&mut DbConnection, &Table, &Scope, &ListRequest) -> Result<T> + Send + Sync + 'static,
     ) -> Result<T> {
         let Some(&(op, kind, table)) = FLAT_LISTS.iter().find(|(m, _, _)| *m == method) else {
             return Err(ConductorError::InvalidArguments(format!("{method} is not a flat list")));

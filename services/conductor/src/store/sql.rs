@@ -124,20 +124,38 @@ impl Sql {
 
     /// [`Sql::load_rows`] written as JSON text: the rows' objects, comma-separated, appended to `out` (the same
     /// objects [`Sql::load_rows`] answers, serialised, without building them: on MySQL each column is written as
-    /// it is read). Returns how many rows were written.
+    /// it is read), with the keys in `renames` renamed (`(from, to)`, `to` a plain name that no other column
+    /// has). Returns how many rows were written.
     pub fn write_rows_json(
         self,
         table: &Table,
         conn: &mut DbConnection,
+        renames: &[(&str, &str)],
         out: &mut Vec<u8>,
     ) -> Result<usize, ConductorError> {
+        fn key<'k>(renames: &[(&str, &'k str)], name: &'k str) -> &'k str {
+            renames
+                .iter()
+                .find(|(from, _)| *from == name)
+                .map_or(name, |(_, to)| to)
+        }
         if conn.backend() == sahara_schema::Backend::Sqlite {
             let rows = self.load_rows(table, conn)?;
             for (i, row) in rows.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut *out, row).map_err(|e| ConductorError::Database(e.to_string()))?;
+                out.push(b'{');
+                for (j, (name, value)) in row.iter().enumerate() {
+                    if j > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut *out, key(renames, name))
+                        .map_err(|e| ConductorError::Database(e.to_string()))?;
+                    out.push(b':');
+                    serde_json::to_writer(&mut *out, value).map_err(|e| ConductorError::Database(e.to_string()))?;
+                }
+                out.push(b'}');
             }
             return Ok(rows.len());
         }
@@ -155,7 +173,7 @@ impl Sql {
                     out.push(b',');
                 }
                 out.push(b'"');
-                out.extend_from_slice(col.name.as_bytes());
+                out.extend_from_slice(key(renames, col.name).as_bytes());
                 out.extend_from_slice(b"\":");
                 // A value per column costs what reading the column costs (a scalar, or the string read anyway);
                 // what the text saves is the object per row and its keys.
