@@ -826,13 +826,22 @@ async fn text_answers_match_values(h: Harness) {
         let read = c.node_group_template_get(&a, id).await.unwrap().unwrap();
         assert_eq!(&read, row, "a create answers what a read finds");
     }
-    // A JSON column holding text that is not JSON (written by hand) reads as that text.
+    // A JSON column holding text that is not JSON (written by hand) reads as that text; JSON written by another
+    // hand (Python's separators, exponents, integers past 64 bits, raw non-ASCII, a lone surrogate escaped) reads
+    // as the value it holds.
     let broken = created[1]["id"].as_str().unwrap().to_string();
+    let python = created[3]["id"].as_str().unwrap().to_string();
     c.store()
         .run("corrupt", move |conn, _, _| {
             use diesel::RunQueryDsl;
             diesel::sql_query(format!(
                 "UPDATE node_group_templates SET node_configs = '{{not json' WHERE id = '{broken}'"
+            ))
+            .execute(conn)?;
+            diesel::sql_query(format!(
+                "UPDATE node_group_templates SET node_configs = ' {{\"HDFS\": {{\"e\": 1E2, \"f\": 1.0, \
+                 \"big\": 123456789012345678901234567890, \"u\": \"h\u{e9}\", \"a\": 1, \"a\": 2}}}} ', \
+                 security_groups = '[\"\\\\ud800\"]' WHERE id = '{python}'"
             ))
             .execute(conn)?;
             Ok(())

@@ -176,9 +176,13 @@ impl Sql {
                 out.extend_from_slice(key(renames, col.name).as_bytes());
                 out.extend_from_slice(b"\":");
                 // A value per column costs what reading the column costs (a scalar, or the string read anyway);
-                // what the text saves is the object per row and its keys.
-                serde_json::to_writer(&mut *out, &field_value(table, col, &row, i)?)
-                    .map_err(|e| ConductorError::Database(e.to_string()))?;
+                // what the text saves is the object per row and its keys, and for JSON columns the value.
+                if matches!(col.kind, Kind::JsonDict | Kind::JsonList) {
+                    write_json_column(out, table, col, &row, i)?;
+                } else {
+                    serde_json::to_writer(&mut *out, &field_value(table, col, &row, i)?)
+                        .map_err(|e| ConductorError::Database(e.to_string()))?;
+                }
             }
             out.push(b'}');
             written += 1;
@@ -345,13 +349,47 @@ fn field_value<'a, R: diesel::row::Row<'a, Backend>>(
     i: usize,
 ) -> Result<Value, ConductorError> {
     use diesel::row::Field;
-    let field = row
-        .get(i)
-        .ok_or_else(|| ConductorError::Database(format!("a row of {} has no column {}", table.name, col.name)))?;
+    let field = row.get(i).ok_or_else(|| no_column(table, col))?;
     match field.value() {
         None => Ok(Value::Null),
         Some(raw) => column_value(table, col, raw),
     }
+}
+
+/// A row read without one of its table's columns.
+fn no_column(table: &Table, col: &Column) -> ConductorError {
+    ConductorError::Database(format!("a row of {} has no column {}", table.name, col.name))
+}
+
+/// A column value the database gave that does not read as its kind.
+fn unreadable(table: &Table, col: &Column, e: Box<dyn std::error::Error + Send + Sync>) -> ConductorError {
+    ConductorError::Database(format!("unreadable {}.{} from the database: {e}", table.name, col.name))
+}
+
+/// A MySQL JSON column of a row written as JSON: the text it holds, copied, when that is JSON without escapes
+/// (which reads as the value [`decode_value`] makes of it: an escape is left to the parser, which refuses lone
+/// surrogates), else [`field_value`]'s value.
+fn write_json_column<'a, R: diesel::row::Row<'a, Backend>>(
+    out: &mut Vec<u8>,
+    table: &Table,
+    col: &Column,
+    row: &R,
+    i: usize,
+) -> Result<(), ConductorError> {
+    use diesel::deserialize::FromSql;
+    use diesel::row::Field;
+    let field = row.get(i).ok_or_else(|| no_column(table, col))?;
+    let Some(raw) = field.value() else {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    };
+    let text = <String as FromSql<Text, Backend>>::from_sql(raw).map_err(|e| unreadable(table, col, e))?;
+    if !text.contains('\\') && serde_json::from_str::<&serde_json::value::RawValue>(&text).is_ok() {
+        out.extend_from_slice(text.as_bytes());
+        return Ok(());
+    }
+    serde_json::to_writer(&mut *out, &decode_value(col, Value::String(text)))
+        .map_err(|e| ConductorError::Database(e.to_string()))
 }
 
 /// One MySQL column value in Sahara's to_dict form (as [`decode_value`] makes it from the JSON
@@ -362,9 +400,7 @@ fn column_value(
     raw: <Backend as diesel::backend::Backend>::RawValue<'_>,
 ) -> Result<Value, ConductorError> {
     use diesel::deserialize::FromSql;
-    let unreadable = |e: Box<dyn std::error::Error + Send + Sync>| {
-        ConductorError::Database(format!("unreadable {}.{} from the database: {e}", table.name, col.name))
-    };
+    let unreadable = |e| unreadable(table, col, e);
     Ok(match col.kind {
         Kind::Bool => Value::Bool(<bool as FromSql<Bool, Backend>>::from_sql(raw).map_err(unreadable)?),
         Kind::Int | Kind::SmallInt | Kind::BigInt => {
