@@ -156,9 +156,21 @@ async fn send(
 
 /// Node group template lists answered from the in-process conductor's REST view of the rows (`list_view`: no
 /// typed objects in between) equal the lists rendered from typed templates (the path over RPC), on v1.1 and v2:
-/// pages and markers, sorting, filters (v2's `plugin_version` too), other projects' public templates, errors.
-#[tokio::test]
+/// pages and markers, sorting, filters (v2's `plugin_version` too), other projects' public templates, errors. On
+/// a runtime with worker threads, where the viewed list reads on the request's own thread, and on one without.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewed_lists_answer_as_typed_lists() {
+    viewed_lists().await;
+}
+
+/// [`viewed_lists_answer_as_typed_lists`] on a single-threaded runtime (the viewed list reads on the blocking
+/// pool).
+#[tokio::test]
+async fn viewed_lists_answer_as_typed_lists_on_one_thread() {
+    viewed_lists().await;
+}
+
+async fn viewed_lists() {
     let h = common::with_conductor(&common::conf("")).await;
     let typed = h.state.clone();
     let viewed = sahara_api::ApiState::from_conf(

@@ -223,7 +223,7 @@ impl Conductor {
         let page = |c: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest| {
             Ok(page_value(query::list(c, table, scope, req)?))
         };
-        self.flat_list_as(ctx, method, regex_search, kwargs, page).await
+        self.flat_list_as(ctx, method, regex_search, kwargs, false, page).await
     }
 
     /// [`Conductor::flat_list`] answered as the JSON text its value serialises to, written straight from the
@@ -235,7 +235,7 @@ impl Conductor {
         regex_search: bool,
         kwargs: Obj,
     ) -> Result<String> {
-        self.flat_list_as(ctx, method, regex_search, kwargs, query::list_json)
+        self.flat_list_as(ctx, method, regex_search, kwargs, false, query::list_json)
             .await
     }
 
@@ -263,17 +263,19 @@ impl Conductor {
                 let (items, prev, next) = query::list_items_json(c, table, scope, req, renames)?;
                 Ok(ViewPage { items, prev, next })
             };
-            self.flat_list_as(ctx, method, regex_search, kwargs, read).await
+            self.flat_list_as(ctx, method, regex_search, kwargs, true, read).await
         })
     }
 
-    /// A flat list with the page read by `read`.
+    /// A flat list with the page read by `read`; `here` when the caller waits for nothing else meanwhile (see
+    /// [`Store::read_here`]).
     async fn flat_list_as<T: Send + 'static>(
         &self,
         ctx: &RequestContext,
         method: &str,
         regex_search: bool,
         kwargs: Obj,
+        here: bool,
         read: impl Fn(&mut DbConnection, &Table, &Scope, &ListRequest) -> Result<T> + Send + Sync + 'static,
     ) -> Result<T> {
         let Some(&(op, kind, table)) = FLAT_LISTS.iter().find(|(m, _, _)| *m == method) else {
@@ -287,6 +289,8 @@ impl Conductor {
         };
         if transaction {
             self.store.run(op, list).await
+        } else if here {
+            self.store.read_here(op, list).await
         } else {
             self.store.read(op, list).await
         }

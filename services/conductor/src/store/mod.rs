@@ -167,7 +167,7 @@ impl Store {
         T: Send + 'static,
         F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
     {
-        self.attempts(op, true, f).await
+        self.attempts(op, true, false, f).await
     }
 
     /// Runs `f`, which reads with one statement, as [`Store::run`] does but without
@@ -178,7 +178,19 @@ impl Store {
         T: Send + 'static,
         F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
     {
-        self.attempts(op, false, f).await
+        self.attempts(op, false, false, f).await
+    }
+
+    /// [`Store::read`] run on the calling task's own thread when the runtime has other workers to take over its
+    /// other tasks (`block_in_place`), else on the blocking pool: for a read whose caller waits for nothing else
+    /// meanwhile and goes on with what it read (a page written for the REST API), which then needs no hand-off
+    /// to a blocking thread and back. The calling task's other futures (a `join!`'s siblings) would wait.
+    pub async fn read_here<T, F>(&self, op: &'static str, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
+    {
+        self.attempts(op, false, true, f).await
     }
 
     /// Runs `f`, which writes with one statement (and reads back only when it must), as [`Store::read`] does: an
@@ -188,11 +200,11 @@ impl Store {
         T: Send + 'static,
         F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
     {
-        self.attempts(op, false, f).await
+        self.attempts(op, false, false, f).await
     }
 
-    /// [`Store::run`] (`transaction`), [`Store::read`] or [`Store::write_one`].
-    async fn attempts<T, F>(&self, op: &'static str, transaction: bool, f: F) -> Result<T>
+    /// [`Store::run`] (`transaction`), [`Store::read`], [`Store::read_here`] (`here`) or [`Store::write_one`].
+    async fn attempts<T, F>(&self, op: &'static str, transaction: bool, here: bool, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&mut DbConnection, Backend, u32) -> Result<T> + Send + Sync + 'static,
@@ -203,7 +215,7 @@ impl Store {
         let mut pause = self.retry.interval;
         loop {
             let (pool, f, backend, options) = (self.pool.clone(), f.clone(), self.backend, self.pool_options);
-            let outcome = tokio::task::spawn_blocking(move || {
+            let outcome = off_the_executor(here, move || {
                 let _ids = CallIds::enter(seed, attempt);
                 let mut conn = checkout(&pool, &options).map_err(|e| ConductorError::Pool(e.to_string()))?;
                 let outcome = if transaction && backend == Backend::Sqlite {
@@ -236,6 +248,26 @@ impl Store {
                 other => return other,
             }
         }
+    }
+}
+
+/// Runs `f`, which blocks on the database, without holding up the runtime's other tasks: on the blocking pool, or
+/// with `here` on this thread when the runtime has workers to hand them to (`block_in_place`). A panic in `f` is
+/// returned as its message.
+async fn off_the_executor<T: Send + 'static>(
+    here: bool,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::result::Result<T, String> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if here && Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread) {
+        tokio::task::block_in_place(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))).map_err(|p| {
+            p.downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string())
+        })
+    } else {
+        tokio::task::spawn_blocking(f).await.map_err(|e| e.to_string())
     }
 }
 
