@@ -244,16 +244,15 @@ pub fn list(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListReq
 /// [`list`] as the JSON text of `{"items": [...], "prev": .., "next": ..}` (how a page travels), written
 /// straight from the rows.
 pub fn list_json(conn: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest) -> Result<String> {
-    let (items, prev, next) = list_items_json(conn, table, scope, req, &[])?;
-    let mut out = String::with_capacity(items.len() + 128);
-    out.push_str("{\"items\":");
-    out.push_str(&items);
-    out.push_str(",\"prev\":");
-    out.push_str(&serde_json::to_string(&prev).map_err(|e| ConductorError::Database(e.to_string()))?);
-    out.push_str(",\"next\":");
-    out.push_str(&serde_json::to_string(&next).map_err(|e| ConductorError::Database(e.to_string()))?);
-    out.push('}');
-    Ok(out)
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"items\":");
+    let (prev, next) = write_items_json(conn, table, scope, req, &[], &mut out)?;
+    out.extend_from_slice(b",\"prev\":");
+    serde_json::to_writer(&mut out, &prev).map_err(|e| ConductorError::Database(e.to_string()))?;
+    out.extend_from_slice(b",\"next\":");
+    serde_json::to_writer(&mut out, &next).map_err(|e| ConductorError::Database(e.to_string()))?;
+    out.push(b'}');
+    page_text(table, out)
 }
 
 /// [`list`]'s items as the text of a JSON array, each row's keys in `renames` renamed (see
@@ -265,14 +264,30 @@ pub fn list_items_json(
     req: &ListRequest,
     renames: &[(&str, &str)],
 ) -> Result<(String, Option<String>, Option<String>)> {
-    let (sql, prev, next) = list_statement(conn, table, scope, req)?;
     let mut out = Vec::with_capacity(4096);
+    let (prev, next) = write_items_json(conn, table, scope, req, renames, &mut out)?;
+    Ok((page_text(table, out)?, prev, next))
+}
+
+/// Appends [`list`]'s items to `out` as a JSON array (keys in `renames` renamed); returns the page's markers.
+fn write_items_json(
+    conn: &mut DbConnection,
+    table: &Table,
+    scope: &Scope,
+    req: &ListRequest,
+    renames: &[(&str, &str)],
+    out: &mut Vec<u8>,
+) -> Result<(Option<String>, Option<String>)> {
+    let (sql, prev, next) = list_statement(conn, table, scope, req)?;
     out.push(b'[');
-    sql.write_rows_json(table, conn, renames, &mut out)?;
+    sql.write_rows_json(table, conn, renames, out)?;
     out.push(b']');
-    let items = String::from_utf8(out)
-        .map_err(|e| ConductorError::Database(format!("a page of {} is not UTF-8: {e}", table.name)))?;
-    Ok((items, prev, next))
+    Ok((prev, next))
+}
+
+/// A page's text as a string (the writer only writes UTF-8; anything else is the database's error).
+fn page_text(table: &Table, out: Vec<u8>) -> Result<String> {
+    String::from_utf8(out).map_err(|e| ConductorError::Database(format!("a page of {} is not UTF-8: {e}", table.name)))
 }
 
 /// The statement reading a page of [`list`] and the page's previous and next markers.
