@@ -1,7 +1,10 @@
-"""Prints the API benchmark's table from the run's results.jsonl (bench/api/run)."""
+"""Prints the API benchmark's table from the run's results (bench/api/run): one results.r<round>.jsonl per
+round, given in round order. With several rounds every figure is the median over the rounds, the ratios are
+ratios of those medians, and each case's ratio in every round is listed below the targets."""
 
 import json
 import os
+import statistics
 import sys
 
 TARGET_RPS, TARGET_P99, TARGET_MEM = 20.0, 0.1, 0.25
@@ -20,9 +23,46 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def median_run(rs):
+    """One run whose every number is the median of that number over the rounds' runs `rs`."""
+    if len(rs) == 1:
+        return rs[0]
+
+    def med(values):
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    out = dict(rs[0])
+    for key, value in rs[0].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key not in ("conns", "round"):
+            out[key] = med(r.get(key) for r in rs)
+        elif isinstance(value, dict):
+            out[key] = {k: med(r.get(key, {}).get(k) for r in rs) for k in value}
+    if "errors" in out:
+        out["errors"] = sum(r["errors"] for r in rs)
+    return out
+
+
+def read(paths):
+    """Every result line, each with the round it came from (its file's place in `paths`, from 1)."""
+    lines = []
+    for n, path in enumerate(paths, 1):
+        if not os.path.exists(path):
+            continue
+        for line in open(path):
+            if line.strip():
+                lines.append({"round": n, **json.loads(line)})
+    return lines
+
+
 def main():
-    lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-    runs = {(r["side"], r["case"], r["conns"]): r for r in lines if r["kind"] == "run"}
+    lines = read(sys.argv[1:])
+    rounds = sorted({r["round"] for r in lines})
+    by_key = {}
+    for r in lines:
+        if r["kind"] == "run":
+            by_key.setdefault((r["side"], r["case"], r["conns"]), []).append(r)
+    runs = {k: median_run(rs) for k, rs in by_key.items()}
     cases = []
     for r in lines:
         if r["kind"] == "run" and (r["case"], r["conns"]) not in cases:
@@ -62,6 +102,17 @@ def main():
         print(f"{case + ', ' + str(conns) + ' conns':<48}"
               f"{mark(rr, lambda v: v >= TARGET_RPS):>16}{mark(r99, lambda v: v <= TARGET_P99):>16}"
               f"{mark(rmem, lambda v: v <= TARGET_MEM):>16}")
+    if len(rounds) > 1:
+        print()
+        print(f"(medians over {len(rounds)} rounds; each round's ratios, req/s x and p99, below)")
+        for case, conns, *_ in verdicts:
+            per = []
+            for n in rounds:
+                a = next((r for r in by_key.get(("rust", case, conns), []) if r["round"] == n), None)
+                b = next((r for r in by_key.get(("python", case, conns), []) if r["round"] == n), None)
+                rr, r99 = ratio(a and a["rps"], b and b["rps"]), ratio(a and a["p99_ms"], b and b["p99_ms"])
+                per.append("-" if rr is None else f"{rr:.1f}x {r99:.3f}")
+            print(f"{case + ', ' + str(conns) + ' conns':<48}" + "  |  ".join(per))
 
     print()
     print(f"{'CPU cores used during the measured run':<44}{'server':>8}{'MariaDB':>8}{'wrk':>8}{'Nova':>8}"
@@ -81,8 +132,10 @@ def main():
     print()
     for side, name in (("rust", "(a) ours"), ("python", "(b) Python")):
         idle = [r for r in lines if r["kind"] == "idle" and r["side"] == side]
-        rs = [r for r in runs.values() if r["side"] == side]
-        parts = [f"{r['when']} {r['rss_mb']:.1f} MB RSS / {r['pss_mb']:.1f} MB PSS ({r['processes']} process"
+        whens = list(dict.fromkeys(r["when"] for r in idle))
+        idle = [median_run([r for r in idle if r["when"] == w]) for w in whens]
+        rs = [r for rs in by_key.values() for r in rs if r["side"] == side]
+        parts = [f"{r['when']} {r['rss_mb']:.1f} MB RSS / {r['pss_mb']:.1f} MB PSS ({r['processes']:.0f} process"
                  f"{'es' if r['processes'] > 1 else ''})" for r in idle]
         if rs:
             parts.append(f"max during the runs {max(r['rss_max_mb'] for r in rs):.1f} MB RSS / "
@@ -92,11 +145,12 @@ def main():
     for r in lines:
         if r["kind"] == "rows":
             verdict = "ok" if r["rows"] >= r["posted"] else "MISSING ROWS"
-            print(f"{'(a) ours' if r['side'] == 'rust' else '(b) Python'}: {r['rows']} templates created by the POST "
+            where = f" (round {r['round']})" if len(rounds) > 1 else ""
+            print(f"{'(a) ours' if r['side'] == 'rust' else '(b) Python'}{where}: {r['rows']} templates created by the POST "
                   f"runs in its database, {r['posted']} POSTs answered 2xx (warm-up included): {verdict}; "
                   f"{r['flavor_lists']} flavor lists asked of the fake Nova for {r['rows'] + r['seeds']} creates")
     for r in lines:
-        if r["kind"] == "seed":
+        if r["kind"] == "seed" and r["round"] == rounds[0]:
             print(f"{'(a) ours' if r['side'] == 'rust' else '(b) Python'}: GET /v2/node-group-templates lists "
                   f"{r['listed']} templates ({r['bytes']} bytes); GET /v2/plugins {r['plugins_bytes']} bytes")
 
