@@ -19,6 +19,8 @@ use crate::error::DbError;
 use crate::url::{Backend, DbUrl};
 
 pub use multi::DbConnection;
+/// A column value as a [`DbConnection`] reads it: the backend's own raw value (MySQL's bytes, SQLite's value).
+pub use multi::MultiRawValue as RawValue;
 
 // The derive generates a backend type and helpers without documentation.
 #[allow(missing_docs)]

@@ -28,7 +28,7 @@ pub mod url;
 
 pub use connection::{
     DbConnection, DbConnectionManager, DbPool, DbSettings, PING_AFTER_IDLE, PoolOptions, PooledConn, PooledDb,
-    RetryPolicy, SessionOptions, build_pool, connect_with_retry, establish, sql_mode_is_strict,
+    RawValue, RetryPolicy, SessionOptions, build_pool, connect_with_retry, establish, sql_mode_is_strict,
 };
 pub use error::{DbError, DuplicateEntry, is_connection_disconnect, is_deadlock, is_disconnect, is_duplicate};
 pub use url::{Backend, DbUrl};

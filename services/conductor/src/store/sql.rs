@@ -161,27 +161,30 @@ impl Sql {
         }
         use diesel::connection::LoadConnection;
         let columns: Vec<&Column> = table.columns.iter().filter(|c| c.kind != Kind::Binary).collect();
+        // What precedes each column's value in every row: `{"key":` for the first, `,"key":` for the others.
+        let heads: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, col)| format!("{}\"{}\":", if i == 0 { '{' } else { ',' }, key(renames, col.name)))
+            .collect();
         let mut written = 0;
         for row in conn.load(self.into_query())? {
             let row = row?;
             if written > 0 {
                 out.push(b',');
             }
-            out.push(b'{');
-            for (i, col) in columns.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.push(b'"');
-                out.extend_from_slice(key(renames, col.name).as_bytes());
-                out.extend_from_slice(b"\":");
+            if columns.is_empty() {
+                out.push(b'{');
+            }
+            for (i, (col, head)) in columns.iter().zip(&heads).enumerate() {
+                out.extend_from_slice(head.as_bytes());
                 // A value per column costs what reading the column costs (a scalar, or the string read anyway);
                 // what the text saves is the object per row and its keys, and for JSON columns the value.
-                if matches!(col.kind, Kind::JsonDict | Kind::JsonList) {
-                    write_json_column(out, table, col, &row, i)?;
-                } else {
-                    serde_json::to_writer(&mut *out, &field_value(table, col, &row, i)?)
-                        .map_err(|e| ConductorError::Database(e.to_string()))?;
+                match col.kind {
+                    Kind::JsonDict | Kind::JsonList => write_json_column(out, table, col, &row, i)?,
+                    Kind::Text => write_text_column(out, table, col, &row, i)?,
+                    _ => serde_json::to_writer(&mut *out, &field_value(table, col, &row, i)?)
+                        .map_err(|e| ConductorError::Database(e.to_string()))?,
                 }
             }
             out.push(b'}');
@@ -376,20 +379,56 @@ fn write_json_column<'a, R: diesel::row::Row<'a, Backend>>(
     row: &R,
     i: usize,
 ) -> Result<(), ConductorError> {
-    use diesel::deserialize::FromSql;
     use diesel::row::Field;
     let field = row.get(i).ok_or_else(|| no_column(table, col))?;
     let Some(raw) = field.value() else {
         out.extend_from_slice(b"null");
         return Ok(());
     };
-    let text = <String as FromSql<Text, Backend>>::from_sql(raw).map_err(|e| unreadable(table, col, e))?;
+    let text = column_text(table, col, raw)?;
     if !text.contains('\\') && serde_json::from_str::<&serde_json::value::RawValue>(&text).is_ok() {
         out.extend_from_slice(text.as_bytes());
         return Ok(());
     }
-    serde_json::to_writer(&mut *out, &decode_value(col, Value::String(text)))
+    serde_json::to_writer(&mut *out, &decode_value(col, Value::String(text.into_owned())))
         .map_err(|e| ConductorError::Database(e.to_string()))
+}
+
+/// A text column of a row written as a JSON string, escaped straight from the text the row holds (what
+/// [`field_value`]'s string would serialise to, without the string).
+fn write_text_column<'a, R: diesel::row::Row<'a, Backend>>(
+    out: &mut Vec<u8>,
+    table: &Table,
+    col: &Column,
+    row: &R,
+    i: usize,
+) -> Result<(), ConductorError> {
+    use diesel::row::Field;
+    let field = row.get(i).ok_or_else(|| no_column(table, col))?;
+    let Some(raw) = field.value() else {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    };
+    serde_json::to_writer(&mut *out, column_text(table, col, raw)?.as_ref())
+        .map_err(|e| ConductorError::Database(e.to_string()))
+}
+
+/// A column's text: borrowed from the bytes MySQL sent (checked to be UTF-8, as diesel's `String` reading
+/// checks them), or read as a `String` on another backend.
+fn column_text<'v>(
+    table: &Table,
+    col: &Column,
+    raw: sahara_schema::RawValue<'v>,
+) -> Result<std::borrow::Cow<'v, str>, ConductorError> {
+    use diesel::deserialize::FromSql;
+    match raw {
+        sahara_schema::RawValue::Mysql(v) => std::str::from_utf8(v.as_bytes())
+            .map(std::borrow::Cow::Borrowed)
+            .map_err(|e| unreadable(table, col, Box::new(e))),
+        other => <String as FromSql<Text, Backend>>::from_sql(other)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| unreadable(table, col, e)),
+    }
 }
 
 /// One MySQL column value in Sahara's to_dict form (as [`decode_value`] makes it from the JSON
