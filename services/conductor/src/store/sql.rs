@@ -181,8 +181,7 @@ impl Sql {
                 // A value per column costs what reading the column costs (a scalar, or the string read anyway);
                 // what the text saves is the object per row and its keys, and for JSON columns the value.
                 match col.kind {
-                    Kind::JsonDict | Kind::JsonList => write_json_column(out, table, col, &row, i)?,
-                    Kind::Text => write_text_column(out, table, col, &row, i)?,
+                    Kind::Text | Kind::JsonDict | Kind::JsonList => write_text_column(out, table, col, &row, i)?,
                     _ => serde_json::to_writer(&mut *out, &field_value(table, col, &row, i)?)
                         .map_err(|e| ConductorError::Database(e.to_string()))?,
                 }
@@ -369,33 +368,10 @@ fn unreadable(table: &Table, col: &Column, e: Box<dyn std::error::Error + Send +
     ConductorError::Database(format!("unreadable {}.{} from the database: {e}", table.name, col.name))
 }
 
-/// A MySQL JSON column of a row written as JSON: the text it holds, copied, when that is JSON without escapes
-/// (which reads as the value [`decode_value`] makes of it: an escape is left to the parser, which refuses lone
-/// surrogates), else [`field_value`]'s value.
-fn write_json_column<'a, R: diesel::row::Row<'a, Backend>>(
-    out: &mut Vec<u8>,
-    table: &Table,
-    col: &Column,
-    row: &R,
-    i: usize,
-) -> Result<(), ConductorError> {
-    use diesel::row::Field;
-    let field = row.get(i).ok_or_else(|| no_column(table, col))?;
-    let Some(raw) = field.value() else {
-        out.extend_from_slice(b"null");
-        return Ok(());
-    };
-    let text = column_text(table, col, raw)?;
-    if !text.contains('\\') && serde_json::from_str::<&serde_json::value::RawValue>(&text).is_ok() {
-        out.extend_from_slice(text.as_bytes());
-        return Ok(());
-    }
-    serde_json::to_writer(&mut *out, &decode_value(col, Value::String(text.into_owned())))
-        .map_err(|e| ConductorError::Database(e.to_string()))
-}
-
-/// A text column of a row written as a JSON string, escaped straight from the text the row holds (what
-/// [`field_value`]'s string would serialise to, without the string).
+/// A text or JSON column of a row written as JSON, from the text the row holds (no string made of it): text
+/// escaped as a JSON string (what [`field_value`]'s string serialises to); a JSON column's text copied as it is
+/// when that is JSON without escapes (which reads as the value [`decode_value`] makes of it: an escape is left to
+/// the parser, which refuses lone surrogates), else [`field_value`]'s value.
 fn write_text_column<'a, R: diesel::row::Row<'a, Backend>>(
     out: &mut Vec<u8>,
     table: &Table,
@@ -409,8 +385,16 @@ fn write_text_column<'a, R: diesel::row::Row<'a, Backend>>(
         out.extend_from_slice(b"null");
         return Ok(());
     };
-    serde_json::to_writer(&mut *out, column_text(table, col, raw)?.as_ref())
-        .map_err(|e| ConductorError::Database(e.to_string()))
+    let text = column_text(table, col, raw)?;
+    let written = if !matches!(col.kind, Kind::JsonDict | Kind::JsonList) {
+        serde_json::to_writer(&mut *out, text.as_ref())
+    } else if !text.contains('\\') && serde_json::from_str::<&serde_json::value::RawValue>(&text).is_ok() {
+        out.extend_from_slice(text.as_bytes());
+        Ok(())
+    } else {
+        serde_json::to_writer(&mut *out, &decode_value(col, Value::String(text.into_owned())))
+    };
+    written.map_err(|e| ConductorError::Database(e.to_string()))
 }
 
 /// A column's text: borrowed from the bytes MySQL sent (checked to be UTF-8, as diesel's `String` reading
