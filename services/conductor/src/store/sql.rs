@@ -178,8 +178,8 @@ impl Sql {
             }
             for (i, (col, head)) in columns.iter().zip(&heads).enumerate() {
                 out.extend_from_slice(head.as_bytes());
-                // A value per column costs what reading the column costs (a scalar, or the string read anyway);
-                // what the text saves is the object per row and its keys, and for JSON columns the value.
+                // What the text saves: the object per row and its keys, a string per text column (escaped from
+                // the row's own bytes) and, for JSON columns, the value.
                 match col.kind {
                     Kind::Text | Kind::JsonDict | Kind::JsonList => write_text_column(out, table, col, &row, i)?,
                     _ => serde_json::to_writer(&mut *out, &field_value(table, col, &row, i)?)
