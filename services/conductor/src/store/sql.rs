@@ -161,22 +161,26 @@ impl Sql {
         }
         use diesel::connection::LoadConnection;
         let columns: Vec<&Column> = table.columns.iter().filter(|c| c.kind != Kind::Binary).collect();
-        // What precedes each column's value in every row: `{"key":` for the first, `,"key":` for the others.
-        let heads: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, col)| format!("{}\"{}\":", if i == 0 { '{' } else { ',' }, key(renames, col.name)))
-            .collect();
+        // What precedes each column's value in every row: `{"key":` for the first, `,"key":` for the others;
+        // built with the first row (a lookup that finds nothing builds none).
+        let mut heads: Option<Vec<String>> = None;
         let mut written = 0;
         for row in conn.load(self.into_query())? {
             let row = row?;
+            let heads = heads.get_or_insert_with(|| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, col)| format!("{}\"{}\":", if i == 0 { '{' } else { ',' }, key(renames, col.name)))
+                    .collect()
+            });
             if written > 0 {
                 out.push(b',');
             }
             if columns.is_empty() {
                 out.push(b'{');
             }
-            for (i, (col, head)) in columns.iter().zip(&heads).enumerate() {
+            for (i, (col, head)) in columns.iter().zip(heads.iter()).enumerate() {
                 out.extend_from_slice(head.as_bytes());
                 // What the text saves: the object per row and its keys, a string per text column (escaped from
                 // the row's own bytes) and, for JSON columns, the value.
