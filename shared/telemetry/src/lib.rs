@@ -191,7 +191,8 @@ pub fn init(options: &TelemetryOptions) -> Result<TelemetryGuard, TelemetryError
         Some(endpoint) => otlp::exporting_provider(&options.service_name, endpoint)?,
         None => otlp::local_provider(&options.service_name),
     };
-    if !install(filter, LogSink { file, console }, &provider, &options.service_name) {
+    let sink = LogSink { file, console };
+    if !install(filter, sink, &provider, &options.service_name, endpoint.is_some()) {
         let _ = provider.shutdown();
         return Err(TelemetryError::AlreadyInitialised);
     }
@@ -223,7 +224,7 @@ pub fn init_for_tests() {
         let provider = otlp::local_provider("sahara-test");
         let subscriber = tracing_subscriber::registry()
             .with(OsloLogLayer::new(sink).with_filter(filter))
-            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("sahara-test")));
+            .with(otel_layer(provider.tracer("sahara-test"), false));
         if tracing::subscriber::set_global_default(subscriber).is_ok() {
             install_globals(&provider);
         }
@@ -232,17 +233,46 @@ pub fn init_for_tests() {
 
 /// Sets the global subscriber (one filter for logs and spans), then the other globals; false
 /// when a global subscriber was already set (then nothing is changed).
-fn install(filter: EnvFilter, sink: LogSink, provider: &SdkTracerProvider, service_name: &str) -> bool {
+fn install(
+    filter: EnvFilter,
+    sink: LogSink,
+    provider: &SdkTracerProvider,
+    service_name: &str,
+    exporting: bool,
+) -> bool {
     let tracer = provider.tracer(service_name.to_owned());
     let subscriber = tracing_subscriber::registry()
         .with(filter)
         .with(OsloLogLayer::new(sink))
-        .with(tracing_opentelemetry::layer().with_tracer(tracer));
+        .with(otel_layer(tracer, exporting));
     if tracing::subscriber::set_global_default(subscriber).is_err() {
         return false;
     }
     install_globals(provider);
     true
+}
+
+/// The tracing-opentelemetry layer over `tracer`.
+///
+/// Whether exporting or not, entering a span does not make its OpenTelemetry context the current
+/// one (`with_context_activation(false)`): nothing here reads `opentelemetry::Context::current()`
+/// (propagation asks the tracing span for its context, and a span's parent comes from the tracing
+/// span tree), and entering and leaving happen on every poll of an instrumented future. The
+/// attributes that only an exported span shows (busy and idle time, source location, thread) are
+/// gathered only when `exporting`: spans that are never exported only carry their trace context.
+fn otel_layer<S, T>(tracer: T, exporting: bool) -> tracing_opentelemetry::OpenTelemetryLayer<S, T>
+where
+    S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    T: opentelemetry::trace::Tracer + 'static,
+    T::Span: Send + Sync,
+{
+    tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_context_activation(false)
+        .with_tracked_inactivity(exporting)
+        .with_location(exporting)
+        .with_threads(exporting)
+        .with_target(exporting)
 }
 
 /// Sets the `log` bridge, the W3C propagator and the global tracer provider.

@@ -157,6 +157,9 @@ fn spans_reach_the_otlp_sink_when_the_guard_drops() {
     assert!(contains(&body, "sahara-otlp-test"));
     assert!(contains(&body, "cluster-4242"), "span fields are exported");
     assert!(!contains(&body, "hunter2"), "secret fields are masked on export");
+    for attribute in ["busy_ns", "idle_ns", "code.file.path", "thread.id"] {
+        assert!(contains(&body, attribute), "exported spans carry {attribute}");
+    }
 
     let log = std::fs::read_to_string(logs.path().join("sahara-otlp-test.log")).expect("log");
     assert!(log.contains("exporting traces over OTLP/HTTP"), "{log}");
