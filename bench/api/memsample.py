@@ -14,7 +14,27 @@ import sys
 import time
 
 
-def tree(root):
+def children_of(pid):
+    """The children of `pid` from /proc/<pid>/task/<tid>/children (a few small reads, where scanning
+    every /proc/<n>/stat costs ~1.4 ms of CPU per sample); None where the kernel lacks those files."""
+    kids = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                kids.extend(int(c) for c in f.read().split())
+        except FileNotFoundError:
+            return None
+        except OSError:
+            continue
+    return kids
+
+
+def scan_children():
+    """Every process's children, from a scan of /proc/<n>/stat."""
     children = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -26,11 +46,20 @@ def tree(root):
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(d))
+    return children
+
+
+def tree(root):
+    scanned = None
     out, todo = [], [root]
     while todo:
         p = todo.pop()
         out.append(p)
-        todo.extend(children.get(p, []))
+        kids = children_of(p) if scanned is None else None
+        if kids is None:
+            scanned = scanned if scanned is not None else scan_children()
+            kids = scanned.get(p, [])
+        todo.extend(kids)
     return out
 
 
