@@ -258,7 +258,7 @@ fn install(
 /// one (`with_context_activation(false)`): nothing here reads `opentelemetry::Context::current()`
 /// (propagation asks the tracing span for its context, and a span's parent comes from the tracing
 /// span tree), and entering and leaving happen on every poll of an instrumented future. The
-/// attributes that only an exported span shows (busy and idle time, source location, thread) are
+/// attributes that only an exported span shows (busy and idle time, source location, thread, target) are
 /// gathered only when `exporting`: spans that are never exported only carry their trace context.
 fn otel_layer<S, T>(tracer: T, exporting: bool) -> tracing_opentelemetry::OpenTelemetryLayer<S, T>
 where
