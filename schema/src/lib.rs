@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod async_mysql;
 pub mod connection;
 pub mod error;
 pub mod manage;
@@ -26,6 +27,7 @@ pub mod schema;
 pub mod testing;
 pub mod url;
 
+pub use async_mysql::AsyncMysql;
 pub use connection::{
     DbConnection, DbConnectionManager, DbPool, DbSettings, PING_AFTER_IDLE, PoolOptions, PooledConn, PooledDb,
     RawValue, RetryPolicy, SessionOptions, build_pool, connect_with_retry, establish, sql_mode_is_strict,

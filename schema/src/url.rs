@@ -61,16 +61,17 @@ enum Target {
     Sqlite(Option<PathBuf>),
 }
 
+/// Where a MySQL URL points, as parsed (the password included: never log it).
 #[derive(Clone, PartialEq, Eq)]
-struct MysqlTarget {
-    user: Option<String>,
-    password: Option<String>,
+pub(crate) struct MysqlTarget {
+    pub(crate) user: Option<String>,
+    pub(crate) password: Option<String>,
     /// Without the brackets of an IPv6 literal.
-    host: Option<String>,
-    ipv6: bool,
-    port: Option<u16>,
-    database: String,
-    query: Vec<(String, String)>,
+    pub(crate) host: Option<String>,
+    pub(crate) ipv6: bool,
+    pub(crate) port: Option<u16>,
+    pub(crate) database: String,
+    pub(crate) query: Vec<(String, String)>,
 }
 
 fn invalid(reason: impl Into<String>) -> DbError {
@@ -151,6 +152,14 @@ impl DbUrl {
         match &self.target {
             Target::Sqlite(Some(p)) => Some(p),
             _ => None,
+        }
+    }
+
+    /// The parts of a MySQL URL (`None` for SQLite).
+    pub(crate) fn mysql_target(&self) -> Option<&MysqlTarget> {
+        match &self.target {
+            Target::Mysql(m) => Some(m),
+            Target::Sqlite(_) => None,
         }
     }
 

@@ -20,7 +20,7 @@ use sahara_conductor::{Conductor, ConductorError, ConductorSettings, rpc};
 use sahara_rpc::testing::{amqp_uri, cleaned_up, rabbit_url};
 use sahara_rpc::{RequestContext, RpcClient, RpcServer, Target, Transport, TransportOptions};
 use sahara_schema::migrate::{Target as MigrationTarget, upgrade};
-use sahara_schema::{DbConnection, DbUrl, PoolOptions, SessionOptions, build_pool, establish};
+use sahara_schema::{AsyncMysql, DbConnection, DbUrl, PoolOptions, SessionOptions, build_pool, establish};
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -56,11 +56,16 @@ fn migrate(url: &str) {
     upgrade(&mut conn, &MigrationTarget::Head).unwrap();
 }
 
-/// A conductor on `url` with `retry`, its pool as `[database]` builds it by default.
+/// A conductor on `url` with `retry`, its pools as `[database]` builds them by default (single statements on the
+/// asynchronous driver).
 fn conductor_on(url: &str, retry: CallRetry) -> Conductor {
     let parsed = DbUrl::parse(url).unwrap();
-    let pool = build_pool(&parsed, &SessionOptions::default(), &PoolOptions::default()).unwrap();
-    Conductor::new(Store::new(pool, parsed.backend(), retry), ConductorSettings::default())
+    let (session, options) = (SessionOptions::default(), PoolOptions::default());
+    let pool = build_pool(&parsed, &session, &options).unwrap();
+    let store = Store::new(pool, parsed.backend(), retry)
+        .with_async_mysql(AsyncMysql::new(&parsed, &session, &options).unwrap());
+    assert!(store.uses_async_mysql());
+    Conductor::new(store, ConductorSettings::default())
 }
 
 /// A direct connection for checking what the database holds.

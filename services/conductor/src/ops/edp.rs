@@ -3,7 +3,8 @@
 
 use super::templates::fk_to_deletion_failed;
 use super::{
-    Conductor, Obj, already_written, by, list_request, map_write_error, must_get, page_value, s, scope, tenant,
+    Conductor, Obj, already_written, by, create_flat, list_request, map_write_error, must_get, page_value, s, scope,
+    tenant,
 };
 use crate::error::{ConductorError, Result};
 use crate::store::query::{self, Filter, Scope};
@@ -92,20 +93,8 @@ async fn simple_create(
 ) -> Result<Obj> {
     let (scope, tenant) = (scope(ctx), tenant(ctx));
     let id = uuid::Uuid::new_v4().to_string();
-    let exact = me.store.stores_as_bound();
-    me.store
-        .write_one(op, move |c, _, attempt| {
-            let v = defaults::edp_create_values(kind, &values, tenant.as_deref());
-            let as_bound = exact.check(c)?;
-            match query::insert_returning(c, table, &id, &v, as_bound) {
-                Ok(Some(row)) => return Ok(row),
-                Ok(None) => {}
-                Err(e) if already_written(&e, attempt) => {}
-                Err(e) => return Err(map_write_error(e, kind)),
-            }
-            must_get(c, table, &scope, kind, &id)
-        })
-        .await
+    let v = defaults::edp_create_values(kind, &values, tenant.as_deref());
+    create_flat(&me.store, op, table, kind, &scope, &id, &v).await
 }
 
 /// Sahara's guarded update: visible, same tenant, not protected; then set the values.
@@ -144,12 +133,7 @@ impl Conductor {
 
     /// `data_source_get(data_source)`.
     pub async fn data_source_get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Obj>> {
-        let (scope, id) = (scope(ctx), id.to_string());
-        self.store
-            .read("data_source_get", move |c, _, _| {
-                query::get(c, &DATA_SOURCES, &scope, &id)
-            })
-            .await
+        self.store.get("data_source_get", &DATA_SOURCES, &scope(ctx), id).await
     }
 
     /// `data_source_get_all(regex_search, **kwargs)`.
@@ -370,12 +354,7 @@ impl Conductor {
 
     /// `job_binary_get(job_binary)`.
     pub async fn job_binary_get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Obj>> {
-        let (scope, id) = (scope(ctx), id.to_string());
-        self.store
-            .read("job_binary_get", move |c, _, _| {
-                query::get(c, &JOB_BINARIES, &scope, &id)
-            })
-            .await
+        self.store.get("job_binary_get", &JOB_BINARIES, &scope(ctx), id).await
     }
 
     /// `job_binary_get_all(regex_search, **kwargs)`.
@@ -461,11 +440,8 @@ impl Conductor {
 
     /// `job_binary_internal_get(id)` (never the data).
     pub async fn job_binary_internal_get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Obj>> {
-        let (scope, id) = (scope(ctx), id.to_string());
         self.store
-            .read("job_binary_internal_get", move |c, _, _| {
-                query::get(c, &JOB_BINARY_INTERNAL, &scope, &id)
-            })
+            .get("job_binary_internal_get", &JOB_BINARY_INTERNAL, &scope(ctx), id)
             .await
     }
 

@@ -87,6 +87,29 @@ pub(crate) fn must_get(
     query::get(c, table, scope, id)?.ok_or_else(|| SaharaError::not_found(kind, id).into())
 }
 
+/// Creates the row `id` of `table` (one without children) from `values` with one insert
+/// ([`Store::insert_returning`]), read back only where the database may not store what was bound.
+pub(crate) async fn create_flat(
+    store: &Store,
+    op: &'static str,
+    table: &'static Table,
+    kind: ResourceKind,
+    scope: &Scope,
+    id: &str,
+    values: &Obj,
+) -> Result<Obj> {
+    match store
+        .insert_returning(op, table, id, values, move |e| map_write_error(e, kind))
+        .await?
+    {
+        Some(row) => Ok(row),
+        None => store
+            .get(op, table, scope, id)
+            .await?
+            .ok_or_else(|| SaharaError::not_found(kind, id).into()),
+    }
+}
+
 /// The columns oslo.db reports for a unique-key violation: MySQL/MariaDB name the key
 /// (`for key 'name'`), and oslo.db passes that name on as the one "column" (Sahara's
 /// constraints are not named `uniq_*`); SQLite names the columns.
@@ -211,8 +234,31 @@ pub fn is_flat_list(method: &str) -> bool {
     FLAT_LISTS.iter().any(|(m, _, _)| *m == method)
 }
 
+/// The form a flat list is answered in.
+#[derive(Clone, Copy)]
+enum FlatRead {
+    /// The page's value.
+    Value,
+    /// The page's value as JSON text.
+    Text,
+    /// The items' JSON array as text, keys renamed, and the markers.
+    View(Renames),
+}
+
+/// A flat list's answer, in the form asked for.
+enum FlatAnswer {
+    Value(Value),
+    Text(String),
+    View(ViewPage),
+}
+
+/// A flat list answered in another form than the one asked for (which [`Conductor::flat_list_as`] never does).
+fn answer_mismatch(method: &str) -> ConductorError {
+    ConductorError::Database(format!("{method} answered in another form than the one asked for"))
+}
+
 impl Conductor {
-    /// A list over a table without children ([`is_flat_list`]): one statement ([`Store::read`]) unless paged.
+    /// A list over a table without children ([`is_flat_list`]): one statement unless paged.
     pub(crate) async fn flat_list(
         &self,
         ctx: &RequestContext,
@@ -220,10 +266,13 @@ impl Conductor {
         regex_search: bool,
         kwargs: Obj,
     ) -> Result<Value> {
-        let page = |c: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest| {
-            Ok(page_value(query::list(c, table, scope, req)?))
-        };
-        self.flat_list_as(ctx, method, regex_search, kwargs, false, page).await
+        match self
+            .flat_list_as(ctx, method, regex_search, kwargs, FlatRead::Value)
+            .await?
+        {
+            FlatAnswer::Value(v) => Ok(v),
+            _ => Err(answer_mismatch(method)),
+        }
     }
 
     /// [`Conductor::flat_list`] answered as the JSON text its value serialises to, written straight from the
@@ -235,8 +284,13 @@ impl Conductor {
         regex_search: bool,
         kwargs: Obj,
     ) -> Result<String> {
-        self.flat_list_as(ctx, method, regex_search, kwargs, false, query::list_json)
-            .await
+        match self
+            .flat_list_as(ctx, method, regex_search, kwargs, FlatRead::Text)
+            .await?
+        {
+            FlatAnswer::Text(t) => Ok(t),
+            _ => Err(answer_mismatch(method)),
+        }
     }
 
     /// [`Conductor::flat_list`] with each item's keys in `renames` renamed (`(from, to)`), as the text of the
@@ -259,41 +313,68 @@ impl Conductor {
             return None;
         }
         Some(async move {
-            let read = move |c: &mut DbConnection, table: &Table, scope: &Scope, req: &ListRequest| {
-                let (items, prev, next) = query::list_items_json(c, table, scope, req, renames)?;
-                Ok(ViewPage { items, prev, next })
-            };
-            self.flat_list_as(ctx, method, regex_search, kwargs, true, read).await
+            match self
+                .flat_list_as(ctx, method, regex_search, kwargs, FlatRead::View(renames))
+                .await?
+            {
+                FlatAnswer::View(v) => Ok(v),
+                _ => Err(answer_mismatch(method)),
+            }
         })
     }
 
-    /// A flat list with the page read by `read`; `here` when the caller waits for nothing else meanwhile (see
-    /// [`Store::read_here`]).
-    async fn flat_list_as<T: Send + 'static>(
+    /// A flat list in the form `read` asks for: a page in one transaction ([`Store::run`]), else the whole list
+    /// with one statement ([`Store::load_rows`], [`Store::rows_json`]).
+    async fn flat_list_as(
         &self,
         ctx: &RequestContext,
         method: &str,
         regex_search: bool,
         kwargs: Obj,
-        here: bool,
-        read: impl Fn(&mut DbConnection, &Table, &Scope, &ListRequest) -> Result<T> + Send + Sync + 'static,
-    ) -> Result<T> {
+        read: FlatRead,
+    ) -> Result<FlatAnswer> {
         let Some(&(op, kind, table)) = FLAT_LISTS.iter().find(|(m, _, _)| *m == method) else {
             return Err(ConductorError::InvalidArguments(format!("{method} is not a flat list")));
         };
         let scope = scope(ctx);
-        let transaction = paged(&kwargs);
-        let list = move |c: &mut DbConnection, backend, _| {
-            let req = list_request(&kwargs, regex_search, kind.regex_filter_columns(), backend)?;
-            read(c, table, &scope, &req)
-        };
-        if transaction {
-            self.store.run(op, list).await
-        } else if here {
-            self.store.read_here(op, list).await
-        } else {
-            self.store.read(op, list).await
+        if paged(&kwargs) {
+            return self
+                .store
+                .run(op, move |c: &mut DbConnection, backend, _| {
+                    let req = list_request(&kwargs, regex_search, kind.regex_filter_columns(), backend)?;
+                    Ok(match read {
+                        FlatRead::Value => FlatAnswer::Value(page_value(query::list(c, table, &scope, &req)?)),
+                        FlatRead::Text => FlatAnswer::Text(query::list_json(c, table, &scope, &req)?),
+                        FlatRead::View(renames) => {
+                            let (items, prev, next) = query::list_items_json(c, table, &scope, &req, renames)?;
+                            FlatAnswer::View(ViewPage { items, prev, next })
+                        }
+                    })
+                })
+                .await;
         }
+        let backend = self.store.backend();
+        let req = list_request(&kwargs, regex_search, kind.regex_filter_columns(), backend)?;
+        let sql = query::page_statement(table, &scope, &req, None, backend)?;
+        Ok(match read {
+            FlatRead::Value => {
+                let items = self.store.load_rows(op, table, sql).await?;
+                FlatAnswer::Value(page_value(Page {
+                    items,
+                    prev: None,
+                    next: None,
+                }))
+            }
+            FlatRead::Text => {
+                let items = self.store.rows_json(op, table, sql, &[]).await?;
+                FlatAnswer::Text(format!("{{\"items\":{items},\"prev\":null,\"next\":null}}"))
+            }
+            FlatRead::View(renames) => FlatAnswer::View(ViewPage {
+                items: self.store.rows_json(op, table, sql, renames).await?,
+                prev: None,
+                next: None,
+            }),
+        })
     }
 }
 

@@ -31,26 +31,25 @@ impl Conductor {
 
     /// `plugin_get(name)`.
     pub async fn plugin_get(&self, ctx: &RequestContext, name: &str) -> Result<Option<Obj>> {
-        let (scope, name) = (scope(ctx), name.to_string());
-        self.store
-            .read("plugin_get", move |c, _, _| {
-                Ok(
-                    query::select(c, &PLUGIN_DATA, &scope, &by("name", &name), Some("t.`id`"))?
-                        .into_iter()
-                        .next(),
-                )
-            })
-            .await
+        let sql = query::select_statement(
+            &PLUGIN_DATA,
+            &scope(ctx),
+            &by("name", name),
+            Some("t.`id`"),
+            self.store.backend(),
+        )?;
+        Ok(self
+            .store
+            .load_rows("plugin_get", &PLUGIN_DATA, sql)
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// `plugin_get_all()`.
     pub async fn plugin_get_all(&self, ctx: &RequestContext) -> Result<Vec<Obj>> {
-        let scope = scope(ctx);
-        self.store
-            .read("plugin_get_all", move |c, _, _| {
-                query::select(c, &PLUGIN_DATA, &scope, &[], Some("t.`id`"))
-            })
-            .await
+        let sql = query::select_statement(&PLUGIN_DATA, &scope(ctx), &[], Some("t.`id`"), self.store.backend())?;
+        self.store.load_rows("plugin_get_all", &PLUGIN_DATA, sql).await
     }
 
     /// `plugin_update(name, values)`.

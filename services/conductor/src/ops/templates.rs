@@ -1,8 +1,8 @@
 //! Cluster templates (with their node groups, `templates_relations`) and node group templates.
 
 use super::{
-    Conductor, Obj, already_written, by, list_request, map_create_error, map_write_error, must_get, page_value, s,
-    scope, tenant,
+    Conductor, Obj, already_written, by, create_flat, list_request, map_create_error, map_write_error, must_get,
+    page_value, s, scope, tenant,
 };
 use crate::error::{ConductorError, Result};
 use crate::store::query::{self, Scope};
@@ -210,11 +210,8 @@ impl Conductor {
 
     /// `node_group_template_get(node_group_template)`.
     pub async fn node_group_template_get(&self, ctx: &RequestContext, id: &str) -> Result<Option<Obj>> {
-        let (scope, id) = (scope(ctx), id.to_string());
         self.store
-            .read("node_group_template_get", move |c, _, _| {
-                query::get(c, &NODE_GROUP_TEMPLATES, &scope, &id)
-            })
+            .get("node_group_template_get", &NODE_GROUP_TEMPLATES, &scope(ctx), id)
             .await
     }
 
@@ -233,22 +230,17 @@ impl Conductor {
     pub async fn node_group_template_create(&self, ctx: &RequestContext, values: Obj) -> Result<Obj> {
         let (scope, tenant) = (scope(ctx), tenant(ctx));
         let id = uuid::Uuid::new_v4().to_string();
-        let exact = self.store.stores_as_bound();
-        self.store
-            .write_one("node_group_template_create", move |c, _, attempt| {
-                let v = defaults::node_group_template_create_values(&values, tenant.as_deref());
-                let as_bound = exact.check(c)?;
-                match query::insert_returning(c, &NODE_GROUP_TEMPLATES, &id, &v, as_bound) {
-                    Ok(Some(row)) => return Ok(row),
-                    Ok(None) => {}
-                    Err(e) if already_written(&e, attempt) => {}
-                    Err(e) => {
-                        return Err(map_write_error(e, ResourceKind::NodeGroupTemplate));
-                    }
-                }
-                must_get(c, &NODE_GROUP_TEMPLATES, &scope, ResourceKind::NodeGroupTemplate, &id)
-            })
-            .await
+        let v = defaults::node_group_template_create_values(&values, tenant.as_deref());
+        create_flat(
+            &self.store,
+            "node_group_template_create",
+            &NODE_GROUP_TEMPLATES,
+            ResourceKind::NodeGroupTemplate,
+            &scope,
+            &id,
+            &v,
+        )
+        .await
     }
 
     /// `node_group_template_update(id, values, ignore_prot_on_def=False)`: refused while a

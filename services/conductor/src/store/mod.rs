@@ -1,6 +1,8 @@
 //! The conductor's database access: a connection pool, one transaction per conductor call
 //! run on a blocking thread (a call issuing one statement needs none: [`Store::read`],
-//! [`Store::write_one`]), and oslo.db's retry of a whole call after a lost connection
+//! [`Store::write_one`]); on MySQL, single statements on the asynchronous driver instead, on the calling task
+//! ([`Store::load_rows`], [`Store::get`], [`Store::rows_json`], [`Store::insert_returning`], which fall back to
+//! the blocking path where there is no such driver); and oslo.db's retry of a whole call after a lost connection
 //! or a deadlock (`[database] db_max_retries`, `db_retry_interval`,
 //! `db_inc_retry_interval`, `db_max_retry_interval`). Row ids generated inside a call are
 //! the same in every attempt, so a retry recognises what an attempt whose commit lost its
@@ -12,12 +14,21 @@ pub mod tables;
 
 use crate::error::{ConductorError, Result};
 use diesel::Connection;
+use query::Scope;
 use sahara_config::{ConfigOpts, DatabaseOpts};
 use sahara_schema::connection::{PoolOptions, checkout};
-use sahara_schema::{Backend, DbConnection, DbPool, DbSettings};
+use sahara_schema::{AsyncMysql, Backend, DbConnection, DbPool, DbSettings};
+use serde_json::{Map, Value};
+use sql::Sql;
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use tables::Table;
+
+/// What a call on the asynchronous driver returns: a future borrowing the connection it runs on.
+type OnConn<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
 
 /// How a failed call is retried (oslo.db's `wrap_db_retry`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +78,9 @@ pub struct Store {
     settings: Option<DbSettings>,
     /// Whether the database stores exactly what an insert binds, once known.
     stores_as_bound: StoresAsBound,
+    /// The asynchronous MySQL driver's pool, for single statements (`None` on SQLite, over TLS, or when not
+    /// given).
+    mysql: Option<AsyncMysql>,
 }
 
 impl std::fmt::Debug for Store {
@@ -74,6 +88,7 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store")
             .field("backend", &self.backend)
             .field("retry", &self.retry)
+            .field("async_mysql", &self.mysql.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -91,8 +106,11 @@ impl Store {
         let pool = settings
             .build_pool()
             .map_err(|e| ConductorError::Database(e.to_string()))?;
+        let mysql = AsyncMysql::new(&settings.url, &settings.session, &settings.pool)
+            .map_err(|e| ConductorError::Database(e.to_string()))?;
         Ok(Store {
             stores_as_bound: StoresAsBound::default(),
+            mysql,
             pool,
             backend: settings.url.backend(),
             retry: CallRetry::from_opts(opts),
@@ -101,10 +119,11 @@ impl Store {
         })
     }
 
-    /// A store over an existing pool.
+    /// A store over an existing pool (single statements on it too: see [`Store::with_async_mysql`]).
     pub fn new(pool: DbPool, backend: Backend, retry: CallRetry) -> Store {
         Store {
             stores_as_bound: StoresAsBound::default(),
+            mysql: None,
             pool,
             backend,
             retry,
@@ -125,6 +144,17 @@ impl Store {
             .await
             .map_err(|e| ConductorError::Database(e.to_string()))?
             .map_err(|e| ConductorError::Unavailable(e.to_string()))
+    }
+
+    /// This store with single statements run on `mysql` (`None`: on the blocking pool, as every call).
+    pub fn with_async_mysql(mut self, mysql: Option<AsyncMysql>) -> Store {
+        self.mysql = mysql;
+        self
+    }
+
+    /// Whether single statements run on the asynchronous MySQL driver.
+    pub fn uses_async_mysql(&self) -> bool {
+        self.mysql.is_some()
     }
 
     /// MySQL or SQLite.
@@ -211,37 +241,72 @@ impl Store {
     {
         let f = Arc::new(f);
         let seed = uuid::Uuid::new_v4().as_u128();
-        let mut attempt = 0u32;
-        let mut pause = self.retry.interval;
-        loop {
+        self.retrying(op, |attempt| {
             let (pool, f, backend, options) = (self.pool.clone(), f.clone(), self.backend, self.pool_options);
-            let outcome = off_the_executor(here, move || {
-                let _ids = CallIds::enter(seed, attempt);
-                let mut conn = checkout(&pool, &options).map_err(|e| ConductorError::Pool(e.to_string()))?;
-                let outcome = if transaction && backend == Backend::Sqlite {
-                    immediate_transaction(&mut conn, |c| f(c, backend, attempt))
-                } else if transaction {
-                    conn.transaction(|c| f(c, backend, attempt)).map_err(commit_error)
-                } else {
-                    f(&mut conn, backend, attempt)
-                };
-                // A connection whose server went away is not handed out again (the pool only
-                // pings connections that sat idle).
-                if matches!(&outcome, Err(ConductorError::Diesel(e)) if sahara_schema::is_disconnect(e)) {
-                    conn.mark_broken();
+            async move {
+                off_the_executor(here, move || {
+                    let _ids = CallIds::enter(seed, attempt);
+                    let mut conn = checkout(&pool, &options).map_err(|e| ConductorError::Pool(e.to_string()))?;
+                    let outcome = if transaction && backend == Backend::Sqlite {
+                        immediate_transaction(&mut conn, |c| f(c, backend, attempt))
+                    } else if transaction {
+                        conn.transaction(|c| f(c, backend, attempt)).map_err(commit_error)
+                    } else {
+                        f(&mut conn, backend, attempt)
+                    };
+                    // A connection whose server went away is not handed out again (the pool only
+                    // pings connections that sat idle).
+                    if is_lost_connection(&outcome) {
+                        conn.mark_broken();
+                    }
+                    outcome
+                })
+                .await
+                .unwrap_or_else(|e| Err(ConductorError::Database(format!("{op} panicked: {e}"))))
+            }
+        })
+        .await
+    }
+
+    /// Runs `f`, which issues one statement (or reads back after a write), on a connection of the asynchronous
+    /// MySQL pool, retried as [`Store::read`] is.
+    async fn on_async<T, F>(&self, op: &'static str, mysql: &AsyncMysql, f: F) -> Result<T>
+    where
+        F: for<'c> Fn(&'c mut mysql_async::Conn, u32) -> OnConn<'c, T>,
+    {
+        self.retrying(op, |attempt| {
+            let f = &f;
+            async move {
+                let mut conn = mysql.conn().await?;
+                let outcome = f(&mut conn, attempt).await;
+                if is_lost_connection(&outcome) {
+                    // Not handed out again: closed instead of going back to the pool.
+                    let _ = conn.disconnect().await;
                 }
                 outcome
-            })
-            .await
-            .unwrap_or_else(|e| Err(ConductorError::Database(format!("{op} panicked: {e}"))));
-            match outcome {
-                Err(e) if e.is_retryable() && self.retry.max_retries.is_none_or(|m| attempt < m) => {
-                    tracing::warn!(op, attempt, error = %e, "database call failed, retrying");
+            }
+        })
+        .await
+    }
+
+    /// Runs `attempt(n)` for n = 0, 1, ... while it fails on a lost connection or a deadlock and retries remain,
+    /// with oslo.db's pauses; a raw error that is not retried becomes what callers see ([`classify`]).
+    async fn retrying<T, A, Fut>(&self, op: &'static str, mut attempt: A) -> Result<T>
+    where
+        A: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut n = 0u32;
+        let mut pause = self.retry.interval;
+        loop {
+            match attempt(n).await {
+                Err(e) if e.is_retryable() && self.retry.max_retries.is_none_or(|m| n < m) => {
+                    tracing::warn!(op, attempt = n, error = %e, "database call failed, retrying");
                     tokio::time::sleep(pause).await;
                     if self.retry.increase {
                         pause = (pause * 2).min(self.retry.max_interval);
                     }
-                    attempt += 1;
+                    n += 1;
                 }
                 Err(ConductorError::Diesel(e)) => return Err(classify(op, e)),
                 Err(ConductorError::Pool(e)) => return Err(ConductorError::Unavailable(format!("{op}: {e}"))),
@@ -249,6 +314,136 @@ impl Store {
             }
         }
     }
+
+    /// The rows of `table` that `sql` (one `SELECT` of [`sql::row_columns`] built for this store's backend)
+    /// reads, in Sahara's to_dict form.
+    pub async fn load_rows(
+        &self,
+        op: &'static str,
+        table: &'static Table,
+        sql: Sql,
+    ) -> Result<Vec<Map<String, Value>>> {
+        match &self.mysql {
+            Some(mysql) => {
+                self.on_async(op, mysql, |conn, _| {
+                    let sql = sql.clone();
+                    Box::pin(async move { sql.load_rows_on(table, conn).await })
+                })
+                .await
+            }
+            None => self.read(op, move |c, _, _| sql.clone().load_rows(table, c)).await,
+        }
+    }
+
+    /// The row of `table` with `id` visible in `scope`, if any ([`query::get`] as one statement).
+    pub async fn get(
+        &self,
+        op: &'static str,
+        table: &'static Table,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Option<Map<String, Value>>> {
+        let filters = [query::Filter::Eq("id".into(), Value::String(id.into()))];
+        let sql = query::select_statement(table, scope, &filters, None, self.backend)?;
+        Ok(self.load_rows(op, table, sql).await?.into_iter().next())
+    }
+
+    /// The rows `sql` reads (as [`Store::load_rows`]) written as the text of a JSON array, keys in `renames`
+    /// renamed (see [`Sql::write_rows_json`]).
+    pub async fn rows_json(
+        &self,
+        op: &'static str,
+        table: &'static Table,
+        sql: Sql,
+        renames: &'static [(&'static str, &'static str)],
+    ) -> Result<String> {
+        let out = match &self.mysql {
+            Some(mysql) => {
+                self.on_async(op, mysql, |conn, _| {
+                    let sql = sql.clone();
+                    Box::pin(async move {
+                        let mut out = Vec::with_capacity(4096);
+                        out.push(b'[');
+                        sql.write_rows_json_on(table, conn, renames, &mut out).await?;
+                        out.push(b']');
+                        Ok(out)
+                    })
+                })
+                .await?
+            }
+            None => {
+                self.read_here(op, move |c, _, _| {
+                    let mut out = Vec::with_capacity(4096);
+                    out.push(b'[');
+                    sql.clone().write_rows_json(table, c, renames, &mut out)?;
+                    out.push(b']');
+                    Ok(out)
+                })
+                .await?
+            }
+        };
+        String::from_utf8(out)
+            .map_err(|e| ConductorError::Database(format!("a page of {} is not UTF-8: {e}", table.name)))
+    }
+
+    /// Inserts a row of `table` from `values` under `id` as [`query::insert_returning`] does, with one statement:
+    /// the row as a read would find it when the database stores exactly what is bound, else `None` (the caller
+    /// reads it back). A retry that finds `id` taken takes it as this insert's own row, written by an attempt
+    /// whose connection was lost after the server committed it (`None` then too). Any other error of the insert
+    /// is what `map_error` makes of it (before a retry decides on it).
+    pub async fn insert_returning(
+        &self,
+        op: &'static str,
+        table: &'static Table,
+        id: &str,
+        values: &Map<String, Value>,
+        map_error: impl Fn(ConductorError) -> ConductorError + Copy + Send + Sync + 'static,
+    ) -> Result<Option<Map<String, Value>>> {
+        let (sql, row) = query::insert_returning_statement(table, id, values)?;
+        let exact = self.stores_as_bound.clone();
+        match &self.mysql {
+            Some(mysql) => {
+                self.on_async(op, mysql, |conn, attempt| {
+                    let (sql, row, exact) = (sql.clone(), row.clone(), exact.clone());
+                    Box::pin(async move {
+                        let outcome = async {
+                            let as_bound = exact.check_on(conn).await?;
+                            sql.execute_on(conn).await?;
+                            Ok(as_bound)
+                        }
+                        .await;
+                        written(outcome, attempt, row).map_err(map_error)
+                    })
+                })
+                .await
+            }
+            None => {
+                self.write_one(op, move |c, _, attempt| {
+                    let outcome = exact
+                        .check(c)
+                        .and_then(|as_bound| Ok(sql.clone().execute(c).map(|_| as_bound)?));
+                    written(outcome, attempt, row.clone()).map_err(map_error)
+                })
+                .await
+            }
+        }
+    }
+}
+
+/// What [`Store::insert_returning`] answers for an attempt's `outcome` (whether the database stores what is
+/// bound, or the insert's error): the derived `row` when it does, `None` when it does not or when a retry found
+/// its id taken by an earlier attempt's insert.
+fn written(outcome: Result<bool>, attempt: u32, row: Option<Map<String, Value>>) -> Result<Option<Map<String, Value>>> {
+    match outcome {
+        Ok(as_bound) => Ok(row.filter(|_| as_bound)),
+        Err(e) if attempt > 0 && query::is_primary_key_duplicate(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether an outcome is a lost connection, which is not handed out again.
+fn is_lost_connection<T>(outcome: &Result<T>) -> bool {
+    matches!(outcome, Err(ConductorError::Diesel(e)) if sahara_schema::is_disconnect(e))
 }
 
 /// Runs `f`, which blocks on the database, without holding up the runtime's other tasks: on the blocking pool, or
@@ -293,6 +488,21 @@ impl StoresAsBound {
                 .next()
                 .is_some_and(|mode| sahara_schema::sql_mode_is_strict(&mode)),
         };
+        Ok(*self.0.get_or_init(|| known))
+    }
+
+    /// [`StoresAsBound::check`] on a connection of the asynchronous MySQL driver.
+    pub async fn check_on(&self, conn: &mut mysql_async::Conn) -> Result<bool> {
+        if let Some(known) = self.0.get() {
+            return Ok(*known);
+        }
+        let known = sql::Sql::new("SELECT @@SESSION.sql_mode AS `v`")
+            .load_strings_on(conn)
+            .await?
+            .into_iter()
+            .flatten()
+            .next()
+            .is_some_and(|mode| sahara_schema::sql_mode_is_strict(&mode));
         Ok(*self.0.get_or_init(|| known))
     }
 }

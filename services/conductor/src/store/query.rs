@@ -165,16 +165,27 @@ pub fn select(
     filters: &[Filter],
     order: Option<&str>,
 ) -> Result<Vec<Map<String, Value>>> {
+    select_statement(table, scope, filters, order, conn.backend())?.load_rows(table, conn)
+}
+
+/// The statement [`select`] runs on `backend`.
+pub fn select_statement(
+    table: &Table,
+    scope: &Scope,
+    filters: &[Filter],
+    order: Option<&str>,
+    backend: sahara_schema::Backend,
+) -> Result<Sql> {
     let mut sql = Sql::new(format!(
         "SELECT {} FROM {} t",
-        row_columns(table, "t", conn.backend()),
+        row_columns(table, "t", backend),
         ident(table.name)
     ));
     push_where(&mut sql, table, "t", scope, filters)?;
     if let Some(o) = order {
         sql.push(" ORDER BY ").push(o);
     }
-    sql.load_rows(table, conn)
+    Ok(sql)
 }
 
 /// The row with `id` visible in `scope`, if any.
@@ -318,13 +329,28 @@ fn list_statement(
         (None, None)
     };
 
+    let sql = page_statement(table, scope, req, marker.as_deref(), conn.backend())?;
+    Ok((sql, prev, next))
+}
+
+/// The statement reading a page of [`list`] after the row `marker` (already known to be visible) on `backend`:
+/// the whole list when `req` has neither limit nor marker.
+pub fn page_statement(
+    table: &Table,
+    scope: &Scope,
+    req: &ListRequest,
+    marker: Option<&str>,
+    backend: sahara_schema::Backend,
+) -> Result<Sql> {
+    let (col, desc) = sort_key(table, req.sort_by.as_deref())?;
+    let limit = req.limit.filter(|l| *l > 0);
     let mut sql = Sql::new(format!(
         "SELECT {} FROM {} t",
-        row_columns(table, "t", conn.backend()),
+        row_columns(table, "t", backend),
         ident(table.name)
     ));
     push_where(&mut sql, table, "t", scope, &req.filters)?;
-    if let Some(m) = &marker {
+    if let Some(m) = marker {
         // oslo.db: `col > marker.col` (`<` descending); no criterion when the marker's
         // value is NULL. Comparing with the stored value keeps types and precision exact.
         let sub = format!(
@@ -338,10 +364,10 @@ fn list_statement(
             " WHERE ("
         });
         sql.push(&sub)
-            .bind(Param::Text(Some(m.clone())))
+            .bind(Param::Text(Some(m.to_string())))
             .push(") IS NULL OR t.");
         sql.push(&ident(col)).push(if desc { " < " } else { " > " });
-        sql.push(&sub).bind(Param::Text(Some(m.clone()))).push("))");
+        sql.push(&sub).bind(Param::Text(Some(m.to_string()))).push("))");
     }
     sql.push(&format!(
         " ORDER BY t.{} {}",
@@ -351,7 +377,7 @@ fn list_statement(
     if let Some(l) = limit {
         sql.push(&format!(" LIMIT {l}"));
     }
-    Ok((sql, prev, next))
+    Ok(sql)
 }
 
 /// Sahara's `_get_prev_and_next_objects` over ids already in display order.
@@ -422,15 +448,25 @@ pub fn insert_returning(
     values: &Map<String, Value>,
     stores_as_bound: bool,
 ) -> Result<Option<Map<String, Value>>> {
+    let (sql, row) = insert_returning_statement(table, id, values)?;
+    sql.execute(conn)?;
+    Ok(row.filter(|_| stores_as_bound))
+}
+
+/// The insert of [`insert_returning`] and the row it stores on a database that stores exactly what it is given
+/// (`None` when a text bound could lose trailing spaces).
+pub fn insert_returning_statement(
+    table: &Table,
+    id: &str,
+    values: &Map<String, Value>,
+) -> Result<(Sql, Option<Map<String, Value>>)> {
     // Whole seconds, as the `DATETIME` columns keep them: a fraction would be cut by MariaDB but rounded by MySQL.
     let (columns, params) = insert_params(table, id, values, now()[..19].to_string())?;
-    let derivable = stores_as_bound
-        && !params
-            .iter()
-            .any(|p| matches!(p, Param::Text(Some(t)) if t.ends_with(' ')));
+    let derivable = !params
+        .iter()
+        .any(|p| matches!(p, Param::Text(Some(t)) if t.ends_with(' ')));
     let row = derivable.then(|| stored_row(table, &columns, &params));
-    insert_statement(table, &columns, params).execute(conn)?;
-    Ok(row)
+    Ok((insert_statement(table, &columns, params), row))
 }
 
 /// The columns an insert of `values` under `id` writes and their values: the id, `created_at` now, the values

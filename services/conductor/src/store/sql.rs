@@ -167,13 +167,7 @@ impl Sql {
         let mut written = 0;
         for row in conn.load(self.into_query())? {
             let row = row?;
-            let heads = heads.get_or_insert_with(|| {
-                columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, col)| format!("{}\"{}\":", if i == 0 { '{' } else { ',' }, key(renames, col.name)))
-                    .collect()
-            });
+            let heads = heads.get_or_insert_with(|| column_heads(&columns, renames));
             if written > 0 {
                 out.push(b',');
             }
@@ -213,6 +207,191 @@ impl Sql {
         let rows: Vec<BlobRow> = self.into_query().load(conn)?;
         Ok(rows.into_iter().map(|r| r.b).collect())
     }
+}
+
+/// The same statements on the asynchronous MySQL driver ([`sahara_schema::async_mysql`]): the same text and values,
+/// rows answered as the diesel side answers them (the `*_on` methods' tests compare the two).
+impl Sql {
+    /// The statement's values as the asynchronous driver binds them.
+    fn mysql_params(&self) -> mysql_async::Params {
+        use mysql_async::Value as M;
+        if self.params.is_empty() {
+            return mysql_async::Params::Empty;
+        }
+        let value = |p: &Param| match p {
+            Param::Text(Some(t)) => M::Bytes(t.clone().into_bytes()),
+            Param::Binary(Some(b)) => M::Bytes(b.clone()),
+            Param::Bool(Some(b)) => M::Int(i64::from(*b)),
+            Param::Int(Some(i)) => M::Int(i64::from(*i)),
+            Param::SmallInt(Some(i)) => M::Int(i64::from(*i)),
+            Param::BigInt(Some(i)) => M::Int(*i),
+            Param::Timestamp(Some(t)) => {
+                use chrono::{Datelike, Timelike};
+                M::Date(
+                    u16::try_from(t.year()).unwrap_or(0),
+                    u8::try_from(t.month()).unwrap_or(0),
+                    u8::try_from(t.day()).unwrap_or(0),
+                    u8::try_from(t.hour()).unwrap_or(0),
+                    u8::try_from(t.minute()).unwrap_or(0),
+                    u8::try_from(t.second()).unwrap_or(0),
+                    t.nanosecond() / 1000,
+                )
+            }
+            Param::Text(None)
+            | Param::Binary(None)
+            | Param::Bool(None)
+            | Param::Int(None)
+            | Param::SmallInt(None)
+            | Param::BigInt(None)
+            | Param::Timestamp(None) => M::NULL,
+        };
+        mysql_async::Params::Positional(self.params.iter().map(value).collect())
+    }
+
+    /// The rows the statement reads, on the asynchronous driver.
+    async fn rows_on(self, conn: &mut mysql_async::Conn) -> diesel::QueryResult<Vec<mysql_async::Row>> {
+        use mysql_async::prelude::Queryable;
+        let params = self.mysql_params();
+        conn.exec(self.text, params)
+            .await
+            .map_err(sahara_schema::async_mysql::to_diesel_error)
+    }
+
+    /// [`Sql::execute`] on the asynchronous driver.
+    pub async fn execute_on(self, conn: &mut mysql_async::Conn) -> diesel::QueryResult<usize> {
+        use mysql_async::prelude::Queryable;
+        let params = self.mysql_params();
+        conn.exec_drop(self.text, params)
+            .await
+            .map_err(sahara_schema::async_mysql::to_diesel_error)?;
+        Ok(usize::try_from(conn.affected_rows()).unwrap_or(usize::MAX))
+    }
+
+    /// [`Sql::load_rows`] on the asynchronous driver (a statement built for MySQL: [`row_columns`]).
+    pub async fn load_rows_on(
+        self,
+        table: &Table,
+        conn: &mut mysql_async::Conn,
+    ) -> Result<Vec<Map<String, Value>>, ConductorError> {
+        let columns: Vec<&Column> = table.columns.iter().filter(|c| c.kind != Kind::Binary).collect();
+        let rows = self.rows_on(conn).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut object = Map::with_capacity(columns.len());
+            for (i, col) in columns.iter().enumerate() {
+                let raw = row.as_ref(i).ok_or_else(|| no_column(table, col))?;
+                object.insert(col.name.to_string(), mysql_value(table, col, raw)?);
+            }
+            out.push(object);
+        }
+        Ok(out)
+    }
+
+    /// [`Sql::write_rows_json`] on the asynchronous driver.
+    pub async fn write_rows_json_on(
+        self,
+        table: &Table,
+        conn: &mut mysql_async::Conn,
+        renames: &[(&str, &str)],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, ConductorError> {
+        let columns: Vec<&Column> = table.columns.iter().filter(|c| c.kind != Kind::Binary).collect();
+        let rows = self.rows_on(conn).await?;
+        let heads = (!rows.is_empty()).then(|| column_heads(&columns, renames));
+        for (n, row) in rows.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            if columns.is_empty() {
+                out.push(b'{');
+            }
+            for (i, (col, head)) in columns.iter().zip(heads.iter().flatten()).enumerate() {
+                out.extend_from_slice(head.as_bytes());
+                match (col.kind, row.as_ref(i).ok_or_else(|| no_column(table, col))?) {
+                    (_, mysql_async::Value::NULL) => out.extend_from_slice(b"null"),
+                    (Kind::Text | Kind::JsonDict | Kind::JsonList, mysql_async::Value::Bytes(bytes)) => {
+                        let text = std::str::from_utf8(bytes).map_err(|e| unreadable(table, col, Box::new(e)))?;
+                        write_text(out, col, text)?;
+                    }
+                    (_, raw) => serde_json::to_writer(&mut *out, &mysql_value(table, col, raw)?)
+                        .map_err(|e| ConductorError::Database(e.to_string()))?,
+                }
+            }
+            out.push(b'}');
+        }
+        Ok(rows.len())
+    }
+
+    /// [`Sql::load_strings`] on the asynchronous driver.
+    pub async fn load_strings_on(self, conn: &mut mysql_async::Conn) -> diesel::QueryResult<Vec<Option<String>>> {
+        let rows = self.rows_on(conn).await?;
+        rows.into_iter()
+            .map(|row| match row.as_ref(0) {
+                None | Some(mysql_async::Value::NULL) => Ok(None),
+                Some(mysql_async::Value::Bytes(b)) => String::from_utf8(b.clone())
+                    .map(Some)
+                    .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e))),
+                Some(other) => Ok(Some(other.as_sql(true))),
+            })
+            .collect()
+    }
+}
+
+/// One column value the asynchronous driver read, in Sahara's to_dict form (what [`column_value`] makes of the
+/// same column read by diesel's driver): the binary protocol's integers, dates and bytes; the text protocol's
+/// text for any of them.
+fn mysql_value(table: &Table, col: &Column, raw: &mysql_async::Value) -> Result<Value, ConductorError> {
+    use mysql_async::Value as M;
+    let text = |b: &[u8]| -> Result<String, ConductorError> {
+        String::from_utf8(b.to_vec()).map_err(|e| unreadable(table, col, Box::new(e)))
+    };
+    let integer = |b: &[u8]| -> Result<i64, ConductorError> {
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .ok_or_else(|| unreadable(table, col, "not an integer".into()))
+    };
+    Ok(match (col.kind, raw) {
+        (_, M::NULL) => Value::Null,
+        (Kind::Bool, M::Int(i)) => Value::Bool(*i != 0),
+        (Kind::Bool, M::UInt(u)) => Value::Bool(*u != 0),
+        (Kind::Bool, M::Bytes(b)) => Value::Bool(integer(b)? != 0),
+        (Kind::Int | Kind::SmallInt | Kind::BigInt, M::Int(i)) => Value::from(*i),
+        (Kind::Int | Kind::SmallInt | Kind::BigInt, M::UInt(u)) => Value::from(*u),
+        (Kind::Int | Kind::SmallInt | Kind::BigInt, M::Bytes(b)) => Value::from(integer(b)?),
+        (Kind::Timestamp, M::Date(y, mo, d, h, mi, s, us)) => {
+            let t = chrono::NaiveDate::from_ymd_opt(i32::from(*y), u32::from(*mo), u32::from(*d))
+                .and_then(|date| date.and_hms_micro_opt(u32::from(*h), u32::from(*mi), u32::from(*s), *us))
+                .ok_or_else(|| unreadable(table, col, format!("{raw:?} is not a date and time").into()))?;
+            Value::String(format_timestamp(&t))
+        }
+        (Kind::Timestamp, M::Bytes(b)) => decode_value(col, Value::String(text(b)?)),
+        (Kind::Text | Kind::Binary, M::Bytes(b)) => Value::String(text(b)?),
+        (Kind::JsonDict | Kind::JsonList, M::Bytes(b)) => decode_value(col, Value::String(text(b)?)),
+        (_, other) => {
+            return Err(unreadable(
+                table,
+                col,
+                format!("{other:?} does not read as {:?}", col.kind).into(),
+            ));
+        }
+    })
+}
+
+/// What precedes each column's value in every row written as JSON: `{"key":` for the first, `,"key":` for the
+/// others (keys in `renames` renamed).
+fn column_heads(columns: &[&Column], renames: &[(&str, &str)]) -> Vec<String> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, col)| {
+            let key = renames
+                .iter()
+                .find(|(from, _)| *from == col.name)
+                .map_or(col.name, |(_, to)| to);
+            format!("{}\"{}\":", if i == 0 { '{' } else { ',' }, key)
+        })
+        .collect()
 }
 
 #[derive(QueryableByName)]
@@ -389,14 +568,18 @@ fn write_text_column<'a, R: diesel::row::Row<'a, Backend>>(
         out.extend_from_slice(b"null");
         return Ok(());
     };
-    let text = column_text(table, col, raw)?;
+    write_text(out, col, &column_text(table, col, raw)?)
+}
+
+/// A text or JSON column's `text` written as JSON (see [`write_text_column`]).
+fn write_text(out: &mut Vec<u8>, col: &Column, text: &str) -> Result<(), ConductorError> {
     let written = if !matches!(col.kind, Kind::JsonDict | Kind::JsonList) {
-        serde_json::to_writer(&mut *out, text.as_ref())
-    } else if !text.contains('\\') && serde_json::from_str::<&serde_json::value::RawValue>(&text).is_ok() {
+        serde_json::to_writer(&mut *out, text)
+    } else if !text.contains('\\') && serde_json::from_str::<&serde_json::value::RawValue>(text).is_ok() {
         out.extend_from_slice(text.as_bytes());
         Ok(())
     } else {
-        serde_json::to_writer(&mut *out, &decode_value(col, Value::String(text.into_owned())))
+        serde_json::to_writer(&mut *out, &decode_value(col, Value::String(text.to_owned())))
     };
     written.map_err(|e| ConductorError::Database(e.to_string()))
 }

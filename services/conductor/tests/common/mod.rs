@@ -9,7 +9,7 @@ use sahara_conductor::{Conductor, ConductorSettings};
 use sahara_rpc::RequestContext;
 use sahara_schema::migrate::{Target, upgrade};
 use sahara_schema::testing::TestDb;
-use sahara_schema::{DbUrl, PoolOptions, SessionOptions, build_pool};
+use sahara_schema::{AsyncMysql, DbUrl, PoolOptions, SessionOptions, build_pool};
 use std::time::Duration;
 
 /// What keeps a test database alive.
@@ -33,15 +33,11 @@ fn make(url: &str, keep: Keep, settings: ConductorSettings) -> Harness {
 
 fn make_with_session(url: &str, keep: Keep, settings: ConductorSettings, session: &SessionOptions) -> Harness {
     let parsed = DbUrl::parse(url).unwrap();
-    let pool = build_pool(
-        &parsed,
-        session,
-        &PoolOptions {
-            max_size: 8,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let options = PoolOptions {
+        max_size: 8,
+        ..Default::default()
+    };
+    let pool = build_pool(&parsed, session, &options).unwrap();
     {
         let mut conn = pool.get().unwrap();
         upgrade(&mut conn, &Target::Head).unwrap();
@@ -52,12 +48,24 @@ fn make_with_session(url: &str, keep: Keep, settings: ConductorSettings, session
         increase: true,
         max_interval: Duration::from_millis(200),
     };
-    let store = Store::new(pool, parsed.backend(), retry);
+    // On MariaDB single statements go through the asynchronous driver, as `Store::from_opts` sets it up.
+    let store = Store::new(pool, parsed.backend(), retry)
+        .with_async_mysql(AsyncMysql::new(&parsed, session, &options).unwrap());
     Harness {
         conductor: Conductor::new(store, settings),
         url: url.to_string(),
         keep,
     }
+}
+
+/// A conductor over `h`'s database with every statement on diesel's blocking driver, none on the asynchronous
+/// one (what the latter answers is checked against it).
+pub fn blocking_twin(h: &Harness) -> Conductor {
+    let parsed = DbUrl::parse(&h.url).unwrap();
+    let pool = build_pool(&parsed, &SessionOptions::default(), &PoolOptions::default()).unwrap();
+    let store = Store::new(pool, parsed.backend(), CallRetry::default());
+    assert!(!store.uses_async_mysql());
+    Conductor::new(store, ConductorSettings::default())
 }
 
 /// A conductor on a fresh MariaDB database.
