@@ -8,6 +8,9 @@
 //! when it goes back to the pool (a reset would drop them: statements run outside transactions, and nothing
 //! sets session variables after the setup). A URL asking for TLS (`ssl_*`) gets no such pool: those connections
 //! go through diesel's driver only.
+//!
+//! The pool is as large as diesel's (`[database] max_pool_size`) and keeps its idle connections open as
+//! SQLAlchemy's pool does, so a service holds up to twice `max_pool_size` connections to the server.
 
 use std::time::Duration;
 
