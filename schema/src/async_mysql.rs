@@ -6,8 +6,9 @@
 //! A connection is set up as [`crate::establish`] sets up diesel's (`SET NAMES`, `[database] mysql_sql_mode`,
 //! `mysql_wsrep_sync_wait`); it keeps up to [`STATEMENTS_PER_CONNECTION`] statements prepared, and is not reset
 //! when it goes back to the pool (a reset would drop them: statements run outside transactions, and nothing
-//! sets session variables after the setup). A URL asking for TLS (`ssl_*`) gets no such pool: those connections
-//! go through diesel's driver only.
+//! sets session variables after the setup). Only a server named by address or host name gets such a pool: a URL
+//! asking for TLS (`ssl_*`; the crate is built without it) and one for the local socket (no host, `localhost`, or
+//! `unix_socket`: libmysqlclient's socket and its `unix_socket` sign-in) go through diesel's driver only.
 //!
 //! The pool is as large as diesel's (`[database] max_pool_size`) and keeps its idle connections open as
 //! SQLAlchemy's pool does, so a service holds up to twice `max_pool_size` connections to the server.
@@ -45,14 +46,22 @@ impl std::fmt::Debug for AsyncMysql {
 
 impl AsyncMysql {
     /// A lazily connecting pool for `url` with `session`'s setup and `options`' size, lifetime and checkout
-    /// timeout; `None` for SQLite, for a URL asking for TLS, and outside a Tokio runtime (the pool's
-    /// housekeeping runs as a task of the runtime it is made in, which must outlive it).
+    /// timeout; `None` for SQLite, for a URL asking for TLS or for the local socket, and outside a Tokio runtime
+    /// (the pool's housekeeping runs as a task of the runtime it is made in, which must outlive it).
     pub fn new(url: &DbUrl, session: &SessionOptions, options: &PoolOptions) -> Result<Option<AsyncMysql>, DbError> {
         session.validate()?;
         let Some(target) = url.mysql_target() else {
             return Ok(None);
         };
-        if target.query.iter().any(|(k, _)| k.starts_with("ssl")) || tokio::runtime::Handle::try_current().is_err() {
+        let Some(host) = target.host.clone().filter(|h| !h.eq_ignore_ascii_case("localhost")) else {
+            return Ok(None);
+        };
+        if target
+            .query
+            .iter()
+            .any(|(k, _)| k.starts_with("ssl") || k == "unix_socket")
+            || tokio::runtime::Handle::try_current().is_err()
+        {
             return Ok(None);
         }
         let mut init = vec![format!("SET NAMES {}", url.charset())];
@@ -71,30 +80,20 @@ impl AsyncMysql {
             .with_constraints(constraints)
             .with_reset_connection(false)
             .with_abs_conn_ttl(options.max_lifetime);
-        let socket = target
-            .query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "unix_socket")
-            .map(|(_, v)| v.clone());
-        let host = target.host.clone().unwrap_or_else(|| "localhost".to_owned());
         let port = target.port.unwrap_or(3306);
-        let server = match &socket {
-            Some(path) => path.clone(),
-            None if target.ipv6 => format!("[{host}]:{port}"),
-            None => format!("{host}:{port}"),
+        let server = if target.ipv6 {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
         };
-        // As libmysqlclient does: `localhost` means the server's socket (which the driver asks the server for
-        // after connecting over TCP); an address is kept to (a relay may stand there).
-        let prefer_socket = host == "localhost";
         let opts = mysql_async::OptsBuilder::default()
             .ip_or_hostname(host)
-            .prefer_socket(prefer_socket)
+            // The address given is kept to (a relay may stand there), not swapped for the server's socket.
+            .prefer_socket(false)
             .tcp_port(port)
             .user(target.user.clone())
             .pass(target.password.clone())
             .db_name(Some(target.database.clone()))
-            .socket(socket)
             .init(init)
             .stmt_cache_size(STATEMENTS_PER_CONNECTION)
             .pool_opts(pool_opts);
@@ -186,8 +185,18 @@ mod tests {
         let options = PoolOptions::default();
         let sqlite = DbUrl::parse("sqlite:///tmp/x.db").unwrap();
         assert!(AsyncMysql::new(&sqlite, &session, &options).unwrap().is_none());
-        let tls = DbUrl::parse("mysql+pymysql://u:p@h/db?ssl_ca=/etc/ca.pem").unwrap();
-        assert!(AsyncMysql::new(&tls, &session, &options).unwrap().is_none());
+        for diesel_only in [
+            "mysql+pymysql://u:p@h/db?ssl_ca=/etc/ca.pem",
+            "mysql+pymysql://u:p@localhost/db",
+            "mysql+pymysql://u:p@/db",
+            "mysql+pymysql://u:p@h/db?unix_socket=/run/mysqld/mysqld.sock",
+        ] {
+            let url = DbUrl::parse(diesel_only).unwrap();
+            assert!(
+                AsyncMysql::new(&url, &session, &options).unwrap().is_none(),
+                "{diesel_only}"
+            );
+        }
         let plain = DbUrl::parse("mysql+pymysql://u:p@h/db?charset=utf8").unwrap();
         assert!(AsyncMysql::new(&plain, &session, &options).unwrap().is_some());
     }

@@ -17,6 +17,8 @@ use crate::naming::Prefix;
 /// What `ip` and `iptables` print when the object to delete is already gone.
 pub(crate) const GONE: &[&str] = &[
     "Cannot find device",
+    // A link that vanished between being listed and being deleted (a killed server's tap device).
+    "No such device",
     "does not exist",
     "No such file or directory",
     "Cannot assign requested address",
