@@ -82,7 +82,7 @@ fn binary_referenced(c: &mut DbConnection, binary_id: &str, job_id: Option<&str>
 }
 
 /// Sahara's simple create: defaults, tenant, insert; the row answered from its values, or read back when the
-/// database may have changed them (see [`query::insert_returning`]).
+/// database may have changed them (see [`query::insert_returning_statement`]).
 async fn simple_create(
     me: &Conductor,
     ctx: &RequestContext,

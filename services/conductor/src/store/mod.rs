@@ -163,7 +163,7 @@ impl Store {
     }
 
     /// Whether the database stores exactly the values an insert binds, or refuses the insert: then a created row
-    /// is answered from its values ([`query::insert_returning`]) instead of being read back. See
+    /// is answered from its values ([`Store::insert_returning`]) instead of being read back. See
     /// [`StoresAsBound`].
     pub fn stores_as_bound(&self) -> StoresAsBound {
         self.stores_as_bound.clone()
@@ -386,7 +386,7 @@ impl Store {
             .map_err(|e| ConductorError::Database(format!("a page of {} is not UTF-8: {e}", table.name)))
     }
 
-    /// Inserts a row of `table` from `values` under `id` as [`query::insert_returning`] does, with one statement:
+    /// Inserts a row of `table` from `values` under `id` ([`query::insert_returning_statement`]), with one statement:
     /// the row as a read would find it when the database stores exactly what is bound, else `None` (the caller
     /// reads it back). A retry that finds `id` taken takes it as this insert's own row, written by an attempt
     /// whose connection was lost after the server committed it (`None` then too). Any other error of the insert

@@ -437,24 +437,10 @@ pub fn insert_with_id(conn: &mut DbConnection, table: &Table, id: &str, values: 
     Ok(())
 }
 
-/// [`insert_with_id`], answering the row as [`get`] would read it back (every non-binary column in table order, in
-/// Sahara's to_dict form) without a statement to read it, when the connection stores exactly what it is given
-/// (`stores_as_bound`: [`StoresAsBound`](super::StoresAsBound)) and no text bound could lose trailing spaces;
-/// `None` otherwise (the row is written then too, and the caller reads it back).
-pub fn insert_returning(
-    conn: &mut DbConnection,
-    table: &Table,
-    id: &str,
-    values: &Map<String, Value>,
-    stores_as_bound: bool,
-) -> Result<Option<Map<String, Value>>> {
-    let (sql, row) = insert_returning_statement(table, id, values)?;
-    sql.execute(conn)?;
-    Ok(row.filter(|_| stores_as_bound))
-}
-
-/// The insert of [`insert_returning`] and the row it stores on a database that stores exactly what it is given
-/// (`None` when a text bound could lose trailing spaces).
+/// The insert of a row of `table` from `values` under `id` (as [`insert_with_id`] writes it, `created_at` in whole
+/// seconds) and the row as [`get`] would read it back (every non-binary column in table order, in Sahara's to_dict
+/// form) from a database that stores exactly what it is given ([`StoresAsBound`](super::StoresAsBound)); `None`
+/// when a text bound could lose trailing spaces. Run by [`Store::insert_returning`](super::Store::insert_returning).
 pub fn insert_returning_statement(
     table: &Table,
     id: &str,
