@@ -10,6 +10,7 @@ mod templates;
 
 use crate::error::{ConductorError, Result};
 use crate::store::Store;
+pub(crate) use crate::store::query::already_written;
 use crate::store::query::{self, Filter, ListRequest, Page, Scope};
 use crate::store::tables::Table;
 use sahara_model::conductor::{Renames, ViewPage};
@@ -150,12 +151,6 @@ pub(crate) fn map_create_error(e: ConductorError) -> ConductorError {
         }
         None => e,
     }
-}
-
-/// Whether a write failed because our own earlier attempt already committed it (the
-/// connection was lost after the commit): a duplicate primary key on a retry.
-pub(crate) fn already_written(e: &ConductorError, attempt: u32) -> bool {
-    attempt > 0 && query::is_primary_key_duplicate(e)
 }
 
 /// Sahara's list arguments out of `**kwargs`: `limit`, `marker`, `sort_by` are taken out,

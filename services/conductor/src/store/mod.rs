@@ -436,7 +436,7 @@ impl Store {
 fn written(outcome: Result<bool>, attempt: u32, row: Option<Map<String, Value>>) -> Result<Option<Map<String, Value>>> {
     match outcome {
         Ok(as_bound) => Ok(row.filter(|_| as_bound)),
-        Err(e) if attempt > 0 && query::is_primary_key_duplicate(&e) => Ok(None),
+        Err(e) if query::already_written(&e, attempt) => Ok(None),
         Err(e) => Err(e),
     }
 }

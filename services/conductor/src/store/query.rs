@@ -430,6 +430,12 @@ pub fn is_primary_key_duplicate(e: &ConductorError) -> bool {
             .is_some_and(|dup| dup.key.as_deref() == Some("PRIMARY") || dup.columns.iter().any(|c| c == "id")))
 }
 
+/// Whether a write failed because our own earlier attempt already committed it (the connection was lost after the
+/// commit): a duplicate primary key on a retry (`attempt` > 0).
+pub fn already_written(e: &ConductorError, attempt: u32) -> bool {
+    attempt > 0 && is_primary_key_duplicate(e)
+}
+
 /// [`insert`] with a caller-chosen id (so a retried insert can be recognised).
 pub fn insert_with_id(conn: &mut DbConnection, table: &Table, id: &str, values: &Map<String, Value>) -> Result<()> {
     let (columns, params) = insert_params(table, id, values, now())?;
