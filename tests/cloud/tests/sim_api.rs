@@ -293,6 +293,27 @@ async fn neutron_nova_cinder_round_trip_with_real_tokens_and_hosts() {
     assert_eq!((s, v["versions"][0]["id"].as_str()), (StatusCode::OK, Some("v2.0")));
     let (s, _) = env.call(None, Method::GET, "/image/", None).await;
     assert_eq!(s, StatusCode::MULTIPLE_CHOICES);
+    let (s, v) = env.call(None, Method::GET, "/share/", None).await;
+    assert_eq!(s, StatusCode::MULTIPLE_CHOICES);
+    let ids: Vec<&str> = v["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["v1.0", "v2.0"]);
+    assert_eq!(v["versions"][0]["status"], "DEPRECATED");
+    let (s, v) = env.call(None, Method::GET, "/share/v2/", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let v2 = &v["versions"][0];
+    assert_eq!(
+        (v2["id"].as_str(), v2["min_version"].as_str()),
+        (Some("v2.0"), Some("2.0"))
+    );
+    assert!(v2["version"].as_str().unwrap().starts_with("2."), "{v2}");
+    assert!(v2["links"][1]["href"].as_str().unwrap().ends_with("/share/v2/"), "{v2}");
+    let (s, v) = env.call(None, Method::GET, "/share/v1", None).await;
+    assert_eq!((s, v["versions"][0]["id"].as_str()), (StatusCode::OK, Some("v1.0")));
 
     // Neutron: network, subnet, router with the external gateway, interface, port.
     let nets = env

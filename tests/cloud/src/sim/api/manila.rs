@@ -1,4 +1,5 @@
-//! Manila's API under `/share`: shares (create, summary and detail lists, show, delete) at
+//! Manila's API under `/share`: the version documents (`/share/`, `/share/v1/`, `/share/v2/`), and shares
+//! (create, summary and detail lists, show, delete) at
 //! `/share/v1/{project_id}/...` (API 1.0, whatever `X-OpenStack-Manila-API-Version` says, as
 //! Manila serves its v1 URLs) and `/share/v2/{project_id}/...` (microversions 2.0 to
 //! [`MAX_VERSION`], 2.0 without the header). Errors are Manila's `{"<fault>": {"code",
@@ -93,9 +94,47 @@ fn ok(mv: ShareVersion, status: StatusCode, v: Value) -> R {
 pub fn routes() -> Router<ApiState> {
     let p = "/share/{api}/{project}";
     Router::new()
+        .route("/share", get(versions))
+        .route("/share/", get(versions))
+        .route("/share/v1", get(version_v1))
+        .route("/share/v1/", get(version_v1))
+        .route("/share/v2", get(version_v2))
+        .route("/share/v2/", get(version_v2))
         .route(&format!("{p}/shares"), get(list_shares).post(create_share))
         .route(&format!("{p}/shares/detail"), get(list_shares_detail))
         .route(&format!("{p}/shares/{{id}}"), get(show_share).delete(delete_share))
+}
+
+/// One entry of Manila's version list: `v1.0` (deprecated, before microversions) or `v2.0` (microversions 2.0 to
+/// [`MAX_VERSION`]), its `self` link under this host's `/share/`.
+fn version_entry(headers: &HeaderMap, major: u16) -> Value {
+    let (id, status, version, min) = if major == 1 {
+        ("v1.0", "DEPRECATED", String::new(), "")
+    } else {
+        ("v2.0", "CURRENT", format!("{}.{}", MAX_VERSION.0, MAX_VERSION.1), "2.0")
+    };
+    json!({"id": id, "status": status, "version": version, "min_version": min, "updated": "2015-08-27T11:33:21Z",
+        "links": [{"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"},
+            {"rel": "self", "href": format!("{}/share/v{major}/", base_url(headers))}],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.share+json;version=1"}]})
+}
+
+/// `GET /share/`: every version, 300 Multiple Choices (no token needed).
+async fn versions(headers: HeaderMap) -> Response {
+    let doc = json!({"versions": [version_entry(&headers, 1), version_entry(&headers, 2)]});
+    (StatusCode::MULTIPLE_CHOICES, axum::Json(doc)).into_response()
+}
+
+/// `GET /share/v1/`: the v1.0 entry alone.
+async fn version_v1(headers: HeaderMap) -> Response {
+    axum::Json(json!({"versions": [version_entry(&headers, 1)]})).into_response()
+}
+
+/// `GET /share/v2/`: the v2.0 entry alone, answered in the microversion asked for (Manila's 400/406 for a bad
+/// one).
+async fn version_v2(mv: ShareVersion, headers: HeaderMap) -> Response {
+    ok(mv, StatusCode::OK, json!({"versions": [version_entry(&headers, 2)]}))
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// What a path names: `v1` or `v2` (else Manila's router's 404), and the caller's project
