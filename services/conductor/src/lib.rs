@@ -73,6 +73,18 @@ impl sahara_model::conductor::ConductorTransport for Conductor {
         let view = self.flat_list_view(ctx, method, regex_search, a.rest(&["regex_search"]), renames)?;
         Some(Box::pin(async move { view.await.map_err(call_error) }))
     }
+
+    fn list_names<'a>(
+        &'a self,
+        ctx: &'a sahara_rpc::RequestContext,
+        method: &'a str,
+        args: serde_json::Map<String, serde_json::Value>,
+    ) -> Option<sahara_model::conductor::NamesFuture<'a>> {
+        let a = dispatch::Args(args);
+        let regex_search = a.flag("regex_search").ok()?;
+        let names = self.flat_list_names(ctx, method, regex_search, a.rest(&["regex_search"]))?;
+        Some(Box::pin(async move { names.await.map_err(call_error) }))
+    }
 }
 
 /// A conductor error as the in-process caller sees it.

@@ -906,6 +906,9 @@ async fn text_answers_match_values(h: Harness) {
             "{method}"
         );
     }
+    for method in ["cluster_get_all", "cluster_template_get_all", "node_group_template_get"] {
+        assert!(c.flat_list_names(&a, method, false, Map::new()).is_none(), "{method}");
+    }
     for method in [
         "node_group_template_get_all",
         "data_source_get_all",
@@ -919,11 +922,34 @@ async fn text_answers_match_values(h: Harness) {
             json!({"sort_by": "name", "limit": 2}),
             json!({"sort_by": "name", "limit": 2, "marker": second}),
             json!({"name": "nothing"}),
+            json!({"name": "N1"}),
         ] {
             for who in [&a, &ctx("other"), &admin()] {
                 let text = answered(c, who, method, args.clone()).await;
                 let value = c.dispatch(who, method, obj(args.clone())).await.unwrap();
                 assert_eq!(text, value, "{method} {args}");
+                // The names alone, as a unique-name check reads them: those of the same list's items (a list
+                // that pages is refused).
+                let mut kwargs = obj(args.clone());
+                let regex = kwargs.remove("regex_search").is_some_and(|r| r == true);
+                let names = c
+                    .flat_list_names(who, method, regex, kwargs)
+                    .expect("a flat list")
+                    .await;
+                if args.get("limit").is_some() {
+                    assert!(matches!(names, Err(ConductorError::InvalidArguments(_))), "{names:?}");
+                } else {
+                    let mut names = names.unwrap();
+                    let mut listed: Vec<String> = value["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|item| item["name"].as_str().unwrap().to_string())
+                        .collect();
+                    names.sort();
+                    listed.sort();
+                    assert_eq!(names, listed, "{method} {args}");
+                }
                 // The REST view of the same page: the items with the view's keys renamed.
                 for renames in [v2_renames, &[]] {
                     let mut kwargs = obj(args.clone());
@@ -999,6 +1025,17 @@ async fn text_answers_match_values(h: Harness) {
                 let (mine, theirs) = (
                     c.dispatch(who, method, obj(args.clone())).await.unwrap(),
                     twin.dispatch(who, method, obj(args.clone())).await.unwrap(),
+                );
+                assert_eq!(mine, theirs, "{method} {args}");
+                let (mine, theirs) = (
+                    c.flat_list_names(who, method, false, obj(args.clone()))
+                        .unwrap()
+                        .await
+                        .unwrap(),
+                    twin.flat_list_names(who, method, false, obj(args.clone()))
+                        .unwrap()
+                        .await
+                        .unwrap(),
                 );
                 assert_eq!(mine, theirs, "{method} {args}");
             }

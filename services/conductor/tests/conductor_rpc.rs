@@ -81,6 +81,19 @@ async fn exercise(client: &ConductorClient, ctx: &RequestContext) {
         .unwrap();
     assert_eq!(page.items.len(), 1);
     assert!(client.cluster_get(ctx, "no-such-id", false).await.unwrap().is_none());
+    // The names a unique-name check reads: in-process from one narrow statement, over RPC from the listed items;
+    // the same either way, for a flat list and for one with children.
+    for (method, name, want) in [
+        ("node_group_template_get_all", "m", vec!["m".to_string()]),
+        ("node_group_template_get_all", "nothing", vec![]),
+        ("cluster_template_get_all", "ct", vec!["ct".to_string()]),
+    ] {
+        let names = client
+            .list_names(ctx, method, false, obj(json!({"name": name})))
+            .await
+            .unwrap();
+        assert_eq!(names, want, "{method} {name}");
+    }
 
     let err = client
         .node_group_template_create(

@@ -89,6 +89,9 @@ pub struct ViewPage {
 /// A future of a [`ViewPage`].
 pub type ViewFuture<'a> = Pin<Box<dyn Future<Output = Result<ViewPage, ConductorCallError>> + Send + 'a>>;
 
+/// A future of the names of a list's items (see [`ConductorTransport::list_names`]).
+pub type NamesFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<String>, ConductorCallError>> + Send + 'a>>;
+
 /// Fields renamed in a REST view, `(from, to)` ([`crate::api_view::FlatView::renames`]).
 pub type Renames = &'static [(&'static str, &'static str)];
 
@@ -119,6 +122,18 @@ pub trait ConductorTransport: Send + Sync {
         _args: Map<String, Value>,
         _renames: Renames,
     ) -> Option<ViewFuture<'a>> {
+        None
+    }
+
+    /// The names of the items the list `method` answers for `args` (no paging), read without the items
+    /// themselves: what a unique-name check compares. `None` when this transport cannot (by default, and over
+    /// RPC): the caller lists the items and reads their names.
+    fn list_names<'a>(
+        &'a self,
+        _ctx: &'a RequestContext,
+        _method: &'a str,
+        _args: Map<String, Value>,
+    ) -> Option<NamesFuture<'a>> {
         None
     }
 }
@@ -355,6 +370,30 @@ impl ConductorClient {
             .transport
             .list_view(ctx, method, list_args(regex_search, filters), renames)?;
         Some(view.await)
+    }
+
+    /// The names of the items of the list `method` with `filters` (no paging): what Sahara's
+    /// `check_*_unique_name` compares with the name asked for. Read with
+    /// [`ConductorTransport::list_names`] when the transport can, else from the listed items.
+    pub async fn list_names(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        regex_search: bool,
+        filters: Map<String, Value>,
+    ) -> Result<Vec<String>, ConductorCallError> {
+        let args = list_args(regex_search, filters);
+        if let Some(names) = self.transport.list_names(ctx, method, args.clone()) {
+            return names.await;
+        }
+        /// An item of any kind, of which only the name is read.
+        #[derive(serde::Deserialize)]
+        struct Named {
+            #[serde(default)]
+            name: Option<String>,
+        }
+        let page: Page<Named> = decode_page(self.transport.call_answer(ctx, method, args).await?)?;
+        Ok(page.items.into_iter().filter_map(|item| item.name).collect())
     }
 
     /// Any conductor method by name (every method of Sahara's conductor API).

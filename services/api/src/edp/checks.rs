@@ -21,10 +21,7 @@ fn s<'a>(data: &'a Obj, key: &str) -> &'a str {
 
 /// `check_data_source_unique_name`.
 async fn data_source_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
-    let mut f = Obj::new();
-    f.insert("name".into(), json!(name));
-    let page = call.state.conductor.data_source_get_all(call.ctx, false, f).await?;
-    if page.items.iter().any(|ds| ds.name == name) {
+    if call.name_taken("data_source_get_all", name).await? {
         return Err(SaharaError::NameAlreadyExists(format!("Data source with name '{name}' already exists")).into());
     }
     Ok(())

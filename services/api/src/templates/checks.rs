@@ -312,13 +312,7 @@ pub async fn shares(call: &Call<'_>, shares: &Value) -> Result<(), ApiError> {
 /// schema's `valid_name_hostname`) cannot be an invalid regular expression, so the answer is
 /// the same.
 async fn ngt_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
-    let filters = Map::from_iter([("name".to_string(), Value::String(name.to_string()))]);
-    let page = call
-        .state
-        .conductor
-        .node_group_template_get_all(call.ctx, false, filters)
-        .await?;
-    if page.items.iter().any(|t| t.name == name) {
+    if call.name_taken("node_group_template_get_all", name).await? {
         return Err(
             SaharaError::NameAlreadyExists(format!("NodeGroup template with name '{name}' already exists")).into(),
         );
@@ -328,13 +322,7 @@ async fn ngt_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
 
 /// `check_cluster_template_unique_name` (an exact lookup, as [`ngt_unique_name`]).
 async fn ct_unique_name(call: &Call<'_>, name: &str) -> Result<(), ApiError> {
-    let filters = Map::from_iter([("name".to_string(), Value::String(name.to_string()))]);
-    let page = call
-        .state
-        .conductor
-        .cluster_template_get_all(call.ctx, false, filters)
-        .await?;
-    if page.items.iter().any(|t| t.name == name) {
+    if call.name_taken("cluster_template_get_all", name).await? {
         return Err(
             SaharaError::NameAlreadyExists(format!("Cluster template with name '{name}' already exists")).into(),
         );

@@ -336,4 +336,17 @@ impl Call<'_> {
     pub fn cloud(&self) -> std::sync::Arc<dyn crate::cloud::CloudChecks> {
         self.state.cloud.checks(self.ctx)
     }
+
+    /// Whether an object that the list `method` shows this caller is called exactly `name`: Sahara's
+    /// `check_*_unique_name`, which lists the objects with that name (the database compares without regard to
+    /// case) and looks for an exact match among their names. Only the names are read.
+    pub async fn name_taken(&self, method: &str, name: &str) -> Result<bool, ApiError> {
+        let filters = Map::from_iter([("name".to_string(), Value::String(name.to_string()))]);
+        let names = self
+            .state
+            .conductor
+            .list_names(self.ctx, method, false, filters)
+            .await?;
+        Ok(names.iter().any(|n| n == name))
+    }
 }

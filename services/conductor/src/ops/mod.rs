@@ -318,6 +318,29 @@ impl Conductor {
         })
     }
 
+    /// The names of the items [`Conductor::flat_list`] would answer for these filters (no paging), read with one
+    /// statement of that one column: what a unique-name check needs (`check_*_unique_name` lists the objects with
+    /// that name and compares their names). `None` when `method` is not a flat list.
+    pub fn flat_list_names<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        method: &'a str,
+        regex_search: bool,
+        kwargs: Obj,
+    ) -> Option<impl Future<Output = Result<Vec<String>>> + Send + 'a> {
+        let &(op, kind, table) = FLAT_LISTS.iter().find(|(m, _, _)| *m == method)?;
+        Some(async move {
+            if paged(&kwargs) {
+                return Err(ConductorError::InvalidArguments(format!(
+                    "the names of {method} are read without limit or marker"
+                )));
+            }
+            let req = list_request(&kwargs, regex_search, kind.regex_filter_columns(), self.store.backend())?;
+            let sql = query::names_statement(table, &scope(ctx), &req.filters)?;
+            Ok(self.store.load_strings(op, sql).await?.into_iter().flatten().collect())
+        })
+    }
+
     /// A flat list in the form `read` asks for: a page in one transaction ([`Store::run`]), else the whole list
     /// with one statement ([`Store::load_rows`], [`Store::rows_json`]).
     async fn flat_list_as(

@@ -335,6 +335,20 @@ impl Store {
         }
     }
 
+    /// The strings `sql` (one `SELECT` whose only column is a string called `v`) reads.
+    pub async fn load_strings(&self, op: &'static str, sql: Sql) -> Result<Vec<Option<String>>> {
+        match &self.mysql {
+            Some(mysql) => {
+                self.on_async(op, mysql, |conn, _| {
+                    let sql = sql.clone();
+                    Box::pin(async move { sql.load_strings_on(conn).await.map_err(ConductorError::from) })
+                })
+                .await
+            }
+            None => self.read(op, move |c, _, _| Ok(sql.clone().load_strings(c)?)).await,
+        }
+    }
+
     /// The row of `table` with `id` visible in `scope`, if any ([`query::get`] as one statement).
     pub async fn get(
         &self,

@@ -188,6 +188,17 @@ pub fn select_statement(
     Ok(sql)
 }
 
+/// `SELECT t.name AS v`: the names of the rows of `table` visible in `scope` that `filters` select, all a
+/// unique-name check reads (one column: the server sends no other column's definition).
+pub fn names_statement(table: &Table, scope: &Scope, filters: &[Filter]) -> Result<Sql> {
+    if !table.has("name") {
+        return Err(ConductorError::InvalidArguments(format!("{} has no name", table.name)));
+    }
+    let mut sql = Sql::new(format!("SELECT t.`name` AS `v` FROM {} t", ident(table.name)));
+    push_where(&mut sql, table, "t", scope, filters)?;
+    Ok(sql)
+}
+
 /// The row with `id` visible in `scope`, if any.
 pub fn get(conn: &mut DbConnection, table: &Table, scope: &Scope, id: &str) -> Result<Option<Map<String, Value>>> {
     Ok(select(
