@@ -6,7 +6,8 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: sahara_service::Allocator = sahara_service::Allocator {};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    sahara_service::run("sahara-all", |conf| sahara_all::run(conf, shutdown_signal())).await
+fn main() -> ExitCode {
+    sahara_service::main("sahara-all", sahara_service::api_threads, |conf| {
+        sahara_all::run(conf, shutdown_signal())
+    })
 }

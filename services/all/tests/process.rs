@@ -117,6 +117,12 @@ fn serves_version_discovery_and_stops_cleanly_on_sigterm() {
         "the embedded default uses the in-process transport: {log}"
     );
     assert!(log.contains("conductor serving"), "{log}");
+    // Sahara's default `api_workers = 1`: one runtime worker thread, as Sahara's one API process.
+    assert!(
+        log.lines()
+            .any(|l| l.contains("runtime started") && l.split_whitespace().any(|w| w == "worker_threads=1")),
+        "{log}"
+    );
     // The embedded SQLite database was created (with its directory) and migrated.
     let url = sahara_schema::DbUrl::parse(&format!(
         "sqlite:///{}",
@@ -139,4 +145,41 @@ fn bad_configuration_fails_fast_with_one_clear_line() {
     let mut err = String::new();
     proc.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert!(err.contains("port") && err.contains("eighty"), "{err}");
+}
+
+/// `[DEFAULT] api_workers` sizes the runtime: Sahara forks that many API processes, each using one core at most;
+/// here they are the runtime's worker threads (0, Sahara's "all in one thread", is one).
+#[test]
+fn api_workers_are_the_runtime_worker_threads() {
+    for (workers, threads) in [("3", 3), ("0", 1)] {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("sahara.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "[DEFAULT]\nhost = 127.0.0.1\nport = {}\nlog_dir = {}\napi_workers = {workers}\nauth_strategy = noauth\n\
+                 plugins = fake\n[database]\nconnection = sqlite:///{}\n",
+                free_port(),
+                dir.path().display(),
+                dir.path().join("sahara.sqlite").display()
+            ),
+        )
+        .unwrap();
+        let _proc = start(&conf);
+        let log = dir.path().join("sahara-all.log");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let line = loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(line) = text.lines().find(|l| l.contains("runtime started")) {
+                break line.to_string();
+            }
+            assert!(Instant::now() < deadline, "no runtime line in {text}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(
+            line.split_whitespace()
+                .any(|w| w == format!("worker_threads={threads}")),
+            "api_workers = {workers}: {line}"
+        );
+    }
 }

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: sahara_service::Allocator = sahara_service::Allocator {};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    sahara_service::run("sahara-api", |conf| async move {
+fn main() -> ExitCode {
+    sahara_service::main("sahara-api", sahara_service::api_threads, |conf| async move {
         let stop = shutdown_signal();
         let transport = sahara_rpc::Transport::rpc_from_conf(&conf)?;
         let conductor = sahara_model::conductor::ConductorClient::over_rpc(&transport);
@@ -22,5 +21,4 @@ async fn main() -> ExitCode {
         notifications.shutdown().await;
         result
     })
-    .await
 }

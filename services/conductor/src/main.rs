@@ -7,9 +7,8 @@ use std::sync::Arc;
 #[global_allocator]
 static ALLOCATOR: sahara_service::Allocator = sahara_service::Allocator {};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    sahara_service::run("sahara-conductor", |conf| async move {
+fn main() -> ExitCode {
+    sahara_service::main("sahara-conductor", sahara_service::default_threads, |conf| async move {
         let stop = shutdown_signal();
         let conductor = sahara_conductor::Conductor::from_conf(&conf)?;
         conductor.store().wait_until_reachable().await?;
@@ -22,7 +21,6 @@ async fn main() -> ExitCode {
         transport.shutdown().await;
         Ok(())
     })
-    .await
 }
 
 fn hostname() -> String {

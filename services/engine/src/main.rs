@@ -6,9 +6,8 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: sahara_service::Allocator = sahara_service::Allocator {};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    sahara_service::run("sahara-engine", |conf| async move {
+fn main() -> ExitCode {
+    sahara_service::main("sahara-engine", sahara_service::default_threads, |conf| async move {
         let stop = shutdown_signal();
         let transport = sahara_rpc::Transport::rpc_from_conf(&conf)?;
         let notifications = sahara_rpc::Transport::notification_from_conf(&conf)?;
@@ -24,5 +23,4 @@ async fn main() -> ExitCode {
         notifications.shutdown().await;
         Ok(())
     })
-    .await
 }

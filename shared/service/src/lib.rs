@@ -47,11 +47,29 @@ pub fn start(service: &str, args: &ServiceArgs) -> Result<Started, StartError> {
     Ok(Started { conf, telemetry })
 }
 
-/// Runs a whole service process: reads the command line, [`start`]s `service`, runs `body`
-/// on the configuration and turns the outcome into the exit status. A failure (also one
-/// to start) is logged, written as one line on stderr and gives status 1, so that
-/// systemd, kolla or a test sees why at a glance.
-pub async fn run<F, Fut>(service: &'static str, body: F) -> std::process::ExitCode
+/// How many worker threads a service's runtime gets from its configuration: `None` for Tokio's default (one per
+/// core, or `TOKIO_WORKER_THREADS`).
+pub type RuntimeThreads = fn(&ConfigOpts) -> Option<usize>;
+
+/// The runtime of a service that serves no API (`sahara-engine`, `sahara-conductor`): Tokio's default.
+pub fn default_threads(_conf: &ConfigOpts) -> Option<usize> {
+    None
+}
+
+/// The runtime of a process that serves the REST API (`sahara-api`, `sahara-all`): `[DEFAULT] api_workers`
+/// threads. Sahara forks that many API worker processes, each of which uses at most one core (eventlet); here
+/// they are the worker threads of one runtime. 0 (Sahara's "all-in-one-thread configuration") and anything
+/// below it are one thread; an unreadable value leaves Tokio's default.
+pub fn api_threads(conf: &ConfigOpts) -> Option<usize> {
+    let workers = conf.get::<i64>("DEFAULT", "api_workers").ok()?;
+    Some(usize::try_from(workers).unwrap_or(0).max(1))
+}
+
+/// Runs a whole service process: reads the command line, [`start`]s `service`, builds a multi-threaded runtime
+/// of `threads(conf)` workers, runs `body` on the configuration there and turns the outcome into the exit status.
+/// A failure (also one to start) is logged, written as one line on stderr and gives status 1, so that systemd,
+/// kolla or a test sees why at a glance.
+pub fn main<F, Fut>(service: &'static str, threads: RuntimeThreads, body: F) -> std::process::ExitCode
 where
     F: FnOnce(ConfigOpts) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
@@ -65,18 +83,38 @@ where
             return std::process::ExitCode::FAILURE;
         }
     };
-    let outcome = body(conf).await;
-    let status = match outcome {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let workers = threads(&conf);
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Some(n) = workers {
+        builder.worker_threads(n);
+    }
+    let runtime = match builder.build() {
+        Ok(rt) => rt,
         Err(e) => {
-            let reason = format!("{e:#}");
-            tracing::error!(error = %reason, "{service} stopped on an error");
-            eprintln!("{service}: {reason}");
-            std::process::ExitCode::FAILURE
+            tracing::error!(error = %e, "{service} cannot start its runtime");
+            eprintln!("{service}: cannot start its runtime: {e}");
+            return std::process::ExitCode::FAILURE;
         }
     };
-    drop(telemetry);
-    status
+    tracing::info!(
+        service,
+        worker_threads = runtime.metrics().num_workers(),
+        "runtime started"
+    );
+    runtime.block_on(async move {
+        let status = match body(conf).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                let reason = format!("{e:#}");
+                tracing::error!(error = %reason, "{service} stopped on an error");
+                eprintln!("{service}: {reason}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+        drop(telemetry);
+        status
+    })
 }
 
 /// Completes on SIGTERM or SIGINT. The handlers are installed when this is called, not when the future is
