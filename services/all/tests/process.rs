@@ -117,10 +117,11 @@ fn serves_version_discovery_and_stops_cleanly_on_sigterm() {
         "the embedded default uses the in-process transport: {log}"
     );
     assert!(log.contains("conductor serving"), "{log}");
-    // Sahara's default `api_workers = 1`: one runtime worker thread, as Sahara's one API process.
+    // Sahara's default `api_workers = 1`: two runtime worker threads, as Sahara serves from the forked worker and
+    // the parent.
     assert!(
         log.lines()
-            .any(|l| l.contains("runtime started") && l.split_whitespace().any(|w| w == "worker_threads=1")),
+            .any(|l| l.contains("runtime started") && l.split_whitespace().any(|w| w == "worker_threads=2")),
         "{log}"
     );
     // The embedded SQLite database was created (with its directory) and migrated.
@@ -147,11 +148,11 @@ fn bad_configuration_fails_fast_with_one_clear_line() {
     assert!(err.contains("port") && err.contains("eighty"), "{err}");
 }
 
-/// `[DEFAULT] api_workers` sizes the runtime: Sahara forks that many API processes, each using one core at most;
-/// here they are the runtime's worker threads (0, Sahara's "all in one thread", is one).
+/// `[DEFAULT] api_workers` sizes the runtime: Sahara forks that many API processes and serves in the parent too,
+/// each using one core at most; here they are the runtime's worker threads (0: none forked, the parent alone).
 #[test]
 fn api_workers_are_the_runtime_worker_threads() {
-    for (workers, threads) in [("3", 3), ("0", 1)] {
+    for (workers, threads) in [("3", 4), ("0", 1), ("-2", 1)] {
         let dir = tempfile::tempdir().unwrap();
         let conf = dir.path().join("sahara.conf");
         std::fs::write(

@@ -56,13 +56,14 @@ pub fn default_threads(_conf: &ConfigOpts) -> Option<usize> {
     None
 }
 
-/// The runtime of a process that serves the REST API (`sahara-api`, `sahara-all`): `[DEFAULT] api_workers`
-/// threads. Sahara forks that many API worker processes, each of which uses at most one core (eventlet); here
-/// they are the worker threads of one runtime. 0 (Sahara's "all-in-one-thread configuration") and anything
-/// below it are one thread; an unreadable value leaves Tokio's default.
+/// The runtime of a process that serves the REST API (`sahara-api`, `sahara-all`): one worker thread per process
+/// Sahara would serve the API from with `[DEFAULT] api_workers`. Sahara's `launch_api_service` forks `api_workers`
+/// processes through oslo.service's `ProcessLauncher` and then serves in the parent too, each process on one core
+/// at most (eventlet): `api_workers + 1` of them (the default 1 gives two; 0 and below, none forked, one). Here
+/// they are the worker threads of one runtime. An unreadable value leaves Tokio's default.
 pub fn api_threads(conf: &ConfigOpts) -> Option<usize> {
     let workers = conf.get::<i64>("DEFAULT", "api_workers").ok()?;
-    Some(usize::try_from(workers).unwrap_or(0).max(1))
+    Some(usize::try_from(workers).unwrap_or(0).saturating_add(1))
 }
 
 /// Runs a whole service process: reads the command line, [`start`]s `service`, builds a multi-threaded runtime
