@@ -61,6 +61,9 @@ impl PrivateMariaDb {
             .args(["--skip-test-db", "--skip-name-resolve"])
             .args(["--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M"])
             .arg(format!("--datadir={}", dir.join("data").display()))
+            // The bootstrap's temporary tables too (in /tmp, one of them once vanished under a CI run:
+            // "Error on delete of '/tmp/#sql-temptable-...'").
+            .arg(format!("--tmpdir={}", dir.join("tmp").display()))
             .output()
             .expect("mariadb-install-db (the tests need MariaDB 10.11 installed)");
         let mut db = PrivateMariaDb {
